@@ -38,6 +38,10 @@ struct Decoded {
 //         kProtocolViolation (well-formed but forbidden: property not allowed for the packet, packet
 //         the role may not receive, QoS 3, packet id 0 where one is required; v5 0x82),
 //         kResourceExhausted (larger than limits.max_packet_size; v5 0x95).
+// QoS 3 follows the spec: in PUBLISH's fixed header [MQTT-3.3.1-4], in a 3.1.1 SUBSCRIBE and as Will
+// QoS it is kMalformed; as a v5 subscription's Maximum QoS it is kProtocolViolation (spec 3.8.3.1).
+// Left to the broker: Topic Alias 0 or above the maximum, topic filter syntax (validate_topic_filter),
+// Will topic syntax, client identifier rules.
 core::Result<std::optional<Decoded>> decode(Bytes in, Version version, const DecodeLimits& limits = {});
 
 // Output buffer: encode appends, never clears. Reuse one per connection to avoid allocations.
@@ -45,6 +49,9 @@ using Buffer = std::vector<std::byte>;
 
 // Appends the encoding of `p` for `version` to `out`. Fields that `version` cannot carry (v5
 // properties and reason codes on 3.1.1) are dropped. Returns the number of bytes appended.
+// Also dropped: properties not allowed in the packet. CONNECT is encoded for its own protocol_level
+// (3 as "MQIsdp"), not `version`. AUTH has no 3.1.1 form: nothing is appended and 0 is returned.
+// REQUIRES: strings and binary fields fit in 65,535 bytes; the packet in kMaxRemainingLength.
 std::size_t encode(const Packet& p, Version version, Buffer& out);
 std::size_t encode(const Publish& p, Version version, Buffer& out);
 std::size_t encode(const PubAck& p, Version version, Buffer& out);

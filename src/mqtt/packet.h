@@ -103,6 +103,7 @@ enum class ConnectReturnCode : std::uint8_t {
 // A view over an encoded MQTT 5 property block that yields only the User Property (0x26) pairs.
 // Works both on a whole decoded property block and on a block holding only 0x26 entries.
 // The block must already have been validated by the decoder (or built by encode_user_properties).
+// A block is the properties themselves, without the Property Length that precedes them on the wire.
 class UserProperties {
  public:
   UserProperties() = default;

@@ -27,6 +27,7 @@ core::Result<void> validate_topic_filter(std::string_view filter, const TopicLim
 
 // True if `topic` matches `filter`. A filter starting with a wildcard does not match topics that
 // start with '$' [MQTT-4.7.2-1]. "a/#" matches "a" too (MQTT spec; see docs/decisions).
+// The filter is taken literally: for a shared subscription pass parse_shared(f)->filter.
 bool topic_matches(std::string_view filter, std::string_view topic);
 
 struct SharedFilter {

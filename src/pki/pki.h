@@ -9,8 +9,12 @@
 #include <vector>
 
 #include "core/result.h"
+#include "pki/files.h"  // write_file_atomic, read_file: for storing what this header produces
 
 namespace tenet::pki {
+
+// Upper bound for valid_days (about 100 years); larger values are kInvalidArgument.
+inline constexpr int kMaxValidDays = 36500;
 
 enum class KeyType { kEcP256, kEcP384, kRsa2048 };
 
@@ -28,17 +32,23 @@ struct CertOptions {
 };
 
 // A self-signed root CA (basicConstraints CA:TRUE critical, keyCertSign|cRLSign), ECDSA P-256.
-// Errors: kInternal.
+// Subject O=tenet, CN=common_name; valid from now - 1h (clock skew) to now + valid_days.
+// Errors: kInternal; also kInvalidArgument (common_name empty, over 64 bytes or with NUL;
+// valid_days outside 1..kMaxValidDays).
 core::Result<CertAndKey> create_root_ca(std::string_view common_name, int valid_days);
 
 // A leaf certificate signed by `ca`: serverAuth EKU when `server` is true, else clientAuth.
-// Errors: kInvalidArgument (bad CA PEM, bad IP text), kInternal.
+// Errors: kInvalidArgument (bad CA PEM, bad IP text), kInternal. kInvalidArgument also covers:
+// an encrypted or mismatched CA key, a CA certificate that may not sign or lacks an SKI, a DNS
+// name outside [A-Za-z0-9-._*], and the common_name/valid_days rules of create_root_ca.
 core::Result<CertAndKey> issue(const CertAndKey& ca, const CertOptions& options, bool server);
 
 // AWS IoT certificate id: lowercase hex SHA-256 of the DER encoding. Errors: kInvalidArgument.
+// Uses the first CERTIFICATE block of the PEM (as do common_name and issue's `ca`).
 core::Result<std::string> certificate_id(std::string_view cert_pem);
 
-// Subject common name of a certificate. Errors: kInvalidArgument.
+// Subject common name of a certificate, as UTF-8. Errors: kInvalidArgument (also when the
+// subject has no CN or more than one).
 core::Result<std::string> common_name(std::string_view cert_pem);
 
 }  // namespace tenet::pki

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/result.h"
 
 namespace tenet::store {
@@ -69,6 +70,21 @@ struct MarkSent { std::string client_id; std::uint64_t message_id; std::uint16_t
 struct Dequeue { std::string client_id; std::uint64_t message_id; };  // acked or dropped
 }  // namespace op
 
+// Semantics shared by all implementations (docs/formats/sql-schema.md):
+// - Ops naming a session that does not exist are no-ops (PutSubscription, MarkSent, Dequeue, ...),
+//   and Enqueue skips such targets: a session deleted while a message was being routed is not an
+//   error. A body that no target references is not kept.
+// - Re-enqueueing a (session, message id) pair that is already queued keeps the existing entry.
+// - A batch with an invalid value (QoS above 2, state above 1, id at or above 2^63) fails as a whole
+//   with kInvalidArgument; the other batches of the same group commit are unaffected.
+// - load_*() also delete what they skip as expired (retained messages, and queued messages that
+//   were never sent: [MQTT-3.3.2-5]); messages already in flight are kept and returned.
+// - max_message_id() is a high-water mark over every id ever stored (queued or retained), so it
+//   does not go down when messages are delivered.
+// - A done callback given to submit() after close() runs inline on the caller's thread. flush()
+//   from inside a completion does not wait (it would wait for itself); close() from inside a
+//   completion stops the writer but leaves the join to the destructor. Never destroy the store
+//   from a completion.
 using Op = std::variant<op::PutRetained, op::DeleteRetained, op::PutSession, op::DeleteSession, op::PutSubscription,
                         op::DeleteSubscription, op::Enqueue, op::MarkSent, op::Dequeue>;
 
@@ -107,5 +123,10 @@ core::Result<std::unique_ptr<BrokerStore>> open_sqlite(const SqliteOptions& opti
 
 // In-memory implementation for tests; completions run synchronously inside submit().
 std::unique_ptr<BrokerStore> make_memory_store();
+
+// As above, with the clock that decides expiry in load_*() (tests inject a fake one). `clock` must
+// outlive the store. Also kInvalidArgument (empty path).
+core::Result<std::unique_ptr<BrokerStore>> open_sqlite(const SqliteOptions& options, const core::Clock& clock);
+std::unique_ptr<BrokerStore> make_memory_store(const core::Clock& clock);
 
 }  // namespace tenet::store

@@ -1,0 +1,45 @@
+#pragma once
+
+// TLS contexts for tenet's listeners and clients (OpenSSL 3 through Boost.Asio). TLS 1.2 and 1.3
+// only, forward-secret (ECDHE) suites only. There is no plaintext listener anywhere in tenet.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ssl.hpp>
+
+#include "core/result.h"
+
+namespace tenet::core::net {
+
+namespace ssl = boost::asio::ssl;
+
+struct ServerTlsOptions {
+  std::string cert_pem;  // server certificate (chain)
+  std::string key_pem;
+  std::vector<std::string> client_ca_pems;  // trust anchors for client certificates
+  bool require_client_cert = true;          // mutual TLS (device listener)
+  std::vector<std::string> alpn;            // accepted ALPN protocols; a client offering none is fine
+};
+
+// Errors: kInvalidArgument (bad PEM), kInternal.
+Result<std::shared_ptr<ssl::context>> make_server_context(const ServerTlsOptions& options);
+
+struct ClientTlsOptions {
+  std::string ca_pem;    // server trust anchor
+  std::string cert_pem;  // client certificate; empty = none
+  std::string key_pem;
+  std::vector<std::string> alpn;
+};
+
+Result<std::shared_ptr<ssl::context>> make_client_context(const ClientTlsOptions& options);
+
+// The verified peer certificate of an established TLS session, as PEM; empty if none.
+std::string peer_certificate_pem(SSL* ssl);
+// Lowercase hex SHA-256 of the peer certificate's DER (AWS certificateId); empty if none.
+std::string peer_certificate_id(SSL* ssl);
+// Subject CN of the peer certificate; empty if none.
+std::string peer_common_name(SSL* ssl);
+
+}  // namespace tenet::core::net
