@@ -37,7 +37,7 @@ struct Report {
   std::uint64_t received = 0;
   std::uint64_t lost = 0;            // expected - received, if positive
   std::uint64_t out_of_order = 0;    // sequence number not above the last one from that publisher
-  std::uint64_t unrecognised = 0;    // PUBLISH without our payload header
+  std::uint64_t unrecognised = 0;    // PUBLISH without this run's payload header (not counted)
   double publish_seconds = 0;  // first send to last send
   double receive_seconds = 0;  // first send to last receipt
   double sent_rate = 0;        // messages/s

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <thread>
 
 #include <fmt/format.h>
@@ -133,6 +134,7 @@ class Run {
     settings_.keep_alive = o_.idle_connections > 0 ? kIdleKeepAlive : kLoadKeepAlive;
     settings_.connect_timeout = o_.connect_timeout;
     settings_.publishers = o_.publishers;
+    settings_.run_id = static_cast<std::uint16_t>(std::random_device{}());
     settings_.track_sequences = o_.publishers * o_.subscribers <= 16'000'000;
     for (std::size_t i = 0; i < loops_.size(); ++i) states_.push_back(std::make_unique<LoopState>());
     by_loop_.resize(loops_.size());

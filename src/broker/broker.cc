@@ -104,13 +104,15 @@ core::Result<void> Broker::load() {
     }
     for (const auto& q : st.queue) {
       auto m = from_stored(q.message);
-      if (q.state == 1 && q.packet_id != 0) {
+      if (q.packet_id != 0) {
+        // Sent before the restart and not acknowledged: resent with its packet id and DUP
+        // [MQTT-4.4.0-1], or (QoS 2 after PUBREC) answered with PUBREL.
         Inflight f;
         f.packet_id = q.packet_id;
         f.message = m;
-        f.qos = static_cast<mqtt::Qos>(q.qos);
+        f.qos = static_cast<mqtt::Qos>(std::min<int>(q.qos, 2));
         f.stored = true;
-        f.released = true;
+        f.released = q.state == 1;
         s->inflight.push_back(std::move(f));
       } else {
         s->queue.push_back(Queued{m, static_cast<mqtt::Qos>(std::min<int>(q.qos, 2)), false, true});
@@ -505,8 +507,9 @@ void Broker::publish(const MessagePtr& m, std::function<void()> done) {
   }
   LoopState& ls = *loop_state_[here];
   ls.index.match(m->topic(), ls.scratch, [](const Session* s) { return s->online(); });
-  std::vector<Delivery> deliveries;
-  deliveries.reserve(ls.scratch.size());
+  // The common case (no store write) reuses the loop's vector: no allocation per publish.
+  std::vector<Delivery> deliveries = std::move(ls.deliveries);
+  deliveries.clear();
   store::op::Enqueue enqueue;
   for (const auto& match : ls.scratch) {
     const auto& opts = match.subscriber->options;
@@ -525,6 +528,8 @@ void Broker::publish(const MessagePtr& m, std::function<void()> done) {
   }
   if (ops.empty()) {
     dispatch(deliveries);
+    deliveries.clear();
+    ls.deliveries = std::move(deliveries);
     if (done) done();
     return;
   }
@@ -590,6 +595,7 @@ void Broker::deliver_local(Delivery d) {
   if (c != nullptr && s.queue.empty() && s.inflight.size() < c->send_window()) {
     const std::uint16_t id = s.next_packet_id();
     if (c->send_message(q.message, q.qos, q.retain, id, false)) {
+      mark_sent(s, q, id);
       s.inflight.push_back(Inflight{id, q.message, q.qos, q.retain, q.stored, false});
     } else {
       drop(s, q);
@@ -619,8 +625,14 @@ void Broker::pump(Session& s) {
       drop(s, q);
       continue;
     }
+    mark_sent(s, q, id);
     s.inflight.push_back(Inflight{id, q.message, q.qos, q.retain, q.stored, false});
   }
+}
+
+void Broker::mark_sent(const Session& s, const Queued& q, std::uint16_t packet_id, std::uint8_t state) {
+  // Not awaited: losing it in a crash only means a resend without DUP, which QoS 1/2 receivers handle.
+  if (q.stored) store_.submit({store::op::MarkSent{s.client_id(), q.message->id(), packet_id, state}}, {});
 }
 
 void Broker::acked(Session& s, std::uint16_t packet_id, bool completed) {

@@ -113,6 +113,7 @@ class Broker {
   struct LoopState {
     SubscriptionIndex index;
     std::vector<Match> scratch;
+    std::vector<Delivery> deliveries;  // reused by publishes that need no store write
     std::unordered_set<Connection*> connections;
   };
 
@@ -129,6 +130,12 @@ class Broker {
   core::Result<void> load();
   void for_each_loop(std::function<void(std::size_t, LoopState&)> fn, std::function<void()> done);
   void drop(const Session& s, const Queued& q);
+
+ public:
+  // Records in the store that a stored message went out with `packet_id` (state 1: PUBREC received).
+  void mark_sent(const Session& s, const Queued& q, std::uint16_t packet_id, std::uint8_t state = 0);
+
+ private:
 
   Options options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;

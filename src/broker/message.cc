@@ -22,7 +22,7 @@ std::size_t get_u16(std::string_view s, std::size_t at) {
 std::shared_ptr<const Message> Message::make(std::string_view topic, core::Bytes payload, const mqtt::Properties& p,
                                              mqtt::Qos qos, bool retain, std::int64_t expires_at_ms,
                                              const void* origin) {
-  std::shared_ptr<Message> m(new Message());
+  auto m = std::make_shared<Message>(Key{});
   std::size_t props_size = 0;
   if (p.payload_format_indicator) props_size += 2;
   if (p.content_type) props_size += 3 + p.content_type->size();
@@ -66,7 +66,7 @@ std::shared_ptr<const Message> Message::make(std::string_view topic, core::Bytes
 std::shared_ptr<const Message> Message::restore(std::string_view topic, std::string_view payload,
                                                 std::string_view props_block, mqtt::Qos qos, bool retain,
                                                 std::int64_t expires_at_ms, std::uint64_t id) {
-  std::shared_ptr<Message> m(new Message());
+  auto m = std::make_shared<Message>(Key{});
   m->buf_.reserve(topic.size() + payload.size() + props_block.size());
   m->buf_.append(topic).append(payload).append(props_block);
   m->topic_len_ = static_cast<std::uint32_t>(topic.size());
@@ -80,7 +80,7 @@ std::shared_ptr<const Message> Message::restore(std::string_view topic, std::str
 }
 
 std::shared_ptr<const Message> Message::with_retain(bool retain) const {
-  std::shared_ptr<Message> m(new Message(*this));
+  auto m = std::make_shared<Message>(Key{}, *this);
   m->retain_ = retain;
   m->parse_props();  // views must point into the copy's buffer
   return m;

@@ -48,7 +48,14 @@ class Message {
   std::shared_ptr<const Message> with_retain(bool retain) const;
 
  private:
-  Message() = default;
+  struct Key {};  // lets make_shared build a Message (one allocation for object and control block)
+
+ public:
+  explicit Message(Key) {}
+  Message(Key, const Message& other) : Message(other) {}
+
+ private:
+  Message(const Message&) = default;
   void parse_props();
 
   std::string buf_;

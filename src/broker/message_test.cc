@@ -53,7 +53,7 @@ TEST(Message, WithRetainCopiesViewsIntoTheCopy) {
 }
 
 TEST(Message, DamagedStoredPropertiesStopParsingSafely) {
-  const std::string bad("\x03\x00\x10ab", 5);  // content type claims 16 bytes, has 2
+  const std::string bad("\x03\x00\x10" "ab", 5);  // content type claims 16 bytes, has 2
   auto m = Message::restore("t", "p", bad, mqtt::Qos::k1, false, 0, 1);
   mqtt::Properties out;
   m->fill_properties(out);

@@ -101,6 +101,7 @@ core::Result<void> Connection::on_pubrec(const mqtt::PubRec& r) {
       return {};
     }
     f.released = true;
+    broker_.mark_sent(*session_, Queued{f.message, f.qos, f.retain, f.stored}, f.packet_id, 1);
     send_pubrel(r.packet_id);
     return {};
   }

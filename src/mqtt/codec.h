@@ -34,8 +34,9 @@ struct Decoded {
 
 // Decodes the first packet in `in`. `version` governs every packet but CONNECT, which carries its own.
 // Returns an empty optional when `in` holds only a prefix of a packet (read more and call again).
-// Errors: kMalformed (bad flags, lengths, varints, UTF-8, property encoding; v5 0x81),
-//         kProtocolViolation (well-formed but forbidden: property not allowed for the packet, packet
+// Errors: kMalformed (bad flags, lengths, varints, UTF-8, property encoding, a property the packet
+//                     may not carry (spec 2.2.2.2); v5 0x81),
+//         kProtocolViolation (well-formed but forbidden: duplicate property, packet
 //         the role may not receive, QoS 3, packet id 0 where one is required; v5 0x82),
 //         kResourceExhausted (larger than limits.max_packet_size; v5 0x95).
 // QoS 3 follows the spec: in PUBLISH's fixed header [MQTT-3.3.1-4], in a 3.1.1 SUBSCRIBE and as Will

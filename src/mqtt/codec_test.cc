@@ -371,9 +371,9 @@ TEST(DecodeConnect, MaximumPacketSizeZeroIsAProtocolViolation) {  // spec 3.1.2.
                          Errc::kProtocolViolation));
 }
 
-TEST(DecodeConnect, PublishOnlyPropertyIsAProtocolViolation) {  // Topic Alias in CONNECT
+TEST(DecodeConnect, PublishOnlyPropertyIsMalformed) {  // Topic Alias in CONNECT
   EXPECT_TRUE(fails_with("10 12 00 04 4d 51 54 54 05 02 00 3c 03 23 00 01 00 02 63 31", Version::k5, kServer,
-                         Errc::kProtocolViolation));
+                         Errc::kMalformed));
 }
 
 TEST(DecodeConnect, AuthenticationDataWithoutMethodIsAProtocolViolation) {
@@ -556,8 +556,8 @@ TEST(DecodePublish, SubscriptionIdentifierFromAClientIsAProtocolViolation) {  //
   EXPECT_TRUE(fails_with(kPublish5TwoSubIds, Version::k5, kServer, Errc::kProtocolViolation));
 }
 
-TEST(DecodePublish, PropertyOfAnotherPacketIsAProtocolViolation) {  // Session Expiry in PUBLISH
-  EXPECT_TRUE(fails_with("30 0b 00 03 61 2f 62 05 11 00 00 00 01", Version::k5, kServer, Errc::kProtocolViolation));
+TEST(DecodePublish, PropertyOfAnotherPacketIsMalformed) {  // Session Expiry in PUBLISH
+  EXPECT_TRUE(fails_with("30 0b 00 03 61 2f 62 05 11 00 00 00 01", Version::k5, kServer, Errc::kMalformed));
 }
 
 TEST(DecodePublish, DuplicatePropertyIsAProtocolViolation) {  // Message Expiry twice
@@ -732,7 +732,7 @@ TEST(DecodePubResponse, ReasonCodeOfAnotherPacketIsAProtocolViolation) {
 }
 
 TEST(DecodePubResponse, TopicAliasIsNotAllowed) {
-  EXPECT_TRUE(fails_with("40 07 00 0a 00 03 23 00 01", Version::k5, kServer, Errc::kProtocolViolation));
+  EXPECT_TRUE(fails_with("40 07 00 0a 00 03 23 00 01", Version::k5, kServer, Errc::kMalformed));
 }
 
 // ---- SUBSCRIBE / SUBACK / UNSUBSCRIBE / UNSUBACK ----------------------------------------------

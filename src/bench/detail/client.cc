@@ -217,7 +217,7 @@ void Client::handle(const mqtt::Packet& p) {
 
 void Client::on_publish(const mqtt::Publish& p) {
   const auto now = SteadyClock::now();
-  if (const auto h = read_header(p.payload)) {
+  if (const auto h = read_header(p.payload, settings_.run_id)) {
     const std::uint64_t t = now_ns(now);
     loop_.latency.record(t > h->sent_ns ? t - h->sent_ns : 0);
     if (h->publisher < next_sequence_.size()) {
@@ -228,11 +228,11 @@ void Client::on_publish(const mqtt::Publish& p) {
         next = h->sequence + 1;
       }
     }
+    loop_.last_receive = now;
+    loop_.received.add(1);
   } else {
     ++loop_.unrecognised;
   }
-  loop_.last_receive = now;
-  loop_.received.add(1);
   if (p.qos == mqtt::Qos::k1) {
     mqtt::PubAck ack;
     ack.packet_id = p.packet_id;
@@ -299,7 +299,7 @@ void Client::pump() {
       ++in_flight_;
       pub.packet_id = next_id_;
     }
-    write_header(payload_, PayloadHeader{index_, sequence_++, stamp});
+    write_header(payload_, PayloadHeader{settings_.run_id, index_, sequence_++, stamp});
     pub.payload = mqtt::Bytes(payload_);
     mqtt::encode(pub, settings_.version, out_);
     --budget;

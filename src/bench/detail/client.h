@@ -68,6 +68,7 @@ struct RunSettings {
   std::size_t inflight = 64;
   std::uint16_t keep_alive = 600;
   SteadyClock::duration connect_timeout = std::chrono::seconds(10);
+  std::uint16_t run_id = 0;    // in every payload; other runs' messages are not counted
   std::size_t publishers = 0;  // sequence tracking per publisher on subscribers
   bool track_sequences = true;
 };

@@ -229,11 +229,9 @@ void read_properties(Reader& r, PropContext ctx, bool from_client, Properties& o
       p.malformed("unknown property identifier");
       break;
     }
-    // Spec 2.2.2.2 calls an identifier that is not valid for the packet type Malformed; tenet's
-    // codec contract (codec.h) reports it as a protocol violation, like the other "well-formed but
-    // forbidden" cases. Both close the connection.
+    // Spec 2.2.2.2: an identifier that is not valid for the packet type is a Malformed Packet.
     if ((allowed & bit(id)) == 0) {
-      p.violation("property not allowed in this packet (spec 2.2.2.2)");
+      p.malformed("property not allowed in this packet (spec 2.2.2.2)");
       break;
     }
     // "It is a Protocol Error to include ... more than once" (each single-valued property). A
