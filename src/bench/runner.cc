@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -141,17 +142,29 @@ class Run {
     return {};
   }
 
-  std::shared_ptr<Client> make_client(detail::Role role, std::size_t n, std::string client_id, std::string topic,
-                                      std::size_t index) {
-    const std::size_t loop = n % loops_.size();
-    auto c = std::make_shared<Client>(loops_.at(loop), *tls_[n % tls_.size()], settings_, *states_[loop], role,
+  // Which loop a client lives on. With two or more loops, subscribers and publishers get separate
+  // loops, so that publishers running flat out cannot starve the subscribers whose receipts (and
+  // latencies) are being measured; the broker, not the load generator, should be the bottleneck.
+  std::size_t loop_for(detail::Role role, std::size_t index) const {
+    const std::size_t n = loops_.size();
+    if (role == detail::Role::kIdle || n < 2 || o_.publishers == 0 || o_.subscribers == 0) return index % n;
+    const std::size_t sub_loops = n / 2;
+    if (role == detail::Role::kSubscriber) return index % sub_loops;
+    return sub_loops + index % (n - sub_loops);
+  }
+
+  std::shared_ptr<Client> make_client(detail::Role role, std::size_t index, std::string client_id, std::string topic) {
+    const std::size_t loop = loop_for(role, index);
+    // Certificates round-robin per role and index; which one a client gets does not matter.
+    auto c = std::make_shared<Client>(loops_.at(loop), *tls_[index % tls_.size()], settings_, *states_[loop], role,
                                       std::move(client_id), std::move(topic), static_cast<std::uint32_t>(index));
     by_loop_[loop].push_back(c);
+    loop_of_[c.get()] = loop;
     return c;
   }
 
   // Connects `clients` (spread over the loops by make_client). Returns the ramp-up wall time.
-  SteadyClock::duration connect_all(const std::vector<std::shared_ptr<Client>>& clients, std::size_t first_n) {
+  SteadyClock::duration connect_all(const std::vector<std::shared_ptr<Client>>& clients) {
     const auto t0 = SteadyClock::now();
     auto countdown = std::make_shared<Countdown>(loops_.size());
     std::vector<std::shared_ptr<Connector>> connectors;
@@ -162,7 +175,7 @@ class Run {
       c->countdown = countdown;
       connectors.push_back(c);
     }
-    for (std::size_t k = 0; k < clients.size(); ++k) connectors[(first_n + k) % loops_.size()]->clients.push_back(clients[k]);
+    for (const auto& c : clients) connectors[loop_of_.at(c.get())]->clients.push_back(c);
     for (std::size_t l = 0; l < loops_.size(); ++l) {
       boost::asio::post(loops_.at(l), [c = connectors[l]] { c->launch(); });
     }
@@ -226,10 +239,10 @@ class Run {
     Report r = base_report("idle");
     std::vector<std::shared_ptr<Client>> clients;
     for (std::size_t i = 0; i < o_.idle_connections; ++i) {
-      clients.push_back(make_client(detail::Role::kIdle, i, fmt::format("{}-idle-{}", o_.client_id_prefix, i), "", i));
+      clients.push_back(make_client(detail::Role::kIdle, i, fmt::format("{}-idle-{}", o_.client_id_prefix, i), ""));
     }
     say(fmt::format("opening {} idle connections", clients.size()));
-    const auto ramp = connect_all(clients, 0);
+    const auto ramp = connect_all(clients);
     fill_connect(r, clients.size(), ramp);
     say(fmt::format("{} connected in {:.2f} s; holding for {} s", r.connections_ok, r.connect_seconds, o_.hold.count()));
     if (!o_.ready_file.empty()) {
@@ -258,19 +271,18 @@ class Run {
     r.duration_s = seconds(o_.duration);
 
     std::vector<std::shared_ptr<Client>> subs, pubs;
-    std::size_t n = 0;
     for (std::size_t i = 0; i < o_.subscribers; ++i) {
-      subs.push_back(make_client(detail::Role::kSubscriber, n++, fmt::format("{}-sub-{}", o_.client_id_prefix, i),
-                                 plan.subscriber_filters[i], i));
+      subs.push_back(make_client(detail::Role::kSubscriber, i, fmt::format("{}-sub-{}", o_.client_id_prefix, i),
+                                 plan.subscriber_filters[i]));
     }
     for (std::size_t i = 0; i < o_.publishers; ++i) {
-      pubs.push_back(make_client(detail::Role::kPublisher, n++, fmt::format("{}-pub-{}", o_.client_id_prefix, i),
-                                 plan.publisher_topics[i], i));
+      pubs.push_back(make_client(detail::Role::kPublisher, i, fmt::format("{}-pub-{}", o_.client_id_prefix, i),
+                                 plan.publisher_topics[i]));
     }
     say(fmt::format("connecting {} subscriber(s) to {}", subs.size(), plan.subscriber_filters.empty() ? "" : plan.subscriber_filters[0]));
-    auto ramp = connect_all(subs, 0);
+    auto ramp = connect_all(subs);
     say(fmt::format("connecting {} publisher(s)", pubs.size()));
-    ramp += connect_all(pubs, subs.size());
+    ramp += connect_all(pubs);
     fill_connect(r, subs.size() + pubs.size(), ramp);
 
     const auto t0 = SteadyClock::now();
@@ -352,6 +364,7 @@ class Run {
   std::vector<std::unique_ptr<LoopState>> states_;
   core::net::Loops loops_;
   std::vector<std::vector<std::shared_ptr<Client>>> by_loop_;
+  std::unordered_map<const Client*, std::size_t> loop_of_;
 };
 
 }  // namespace

@@ -115,7 +115,10 @@ core::Result<void> Broker::load() {
         f.released = q.state == 1;
         s->inflight.push_back(std::move(f));
       } else {
-        s->queue.push_back(Queued{m, static_cast<mqtt::Qos>(std::min<int>(q.qos, 2)), false, true});
+        // A session that was online when the server died may have received it already: the
+        // resend carries DUP ("might be a re-delivery", MQTT 3.3.1.1).
+        s->queue.push_back(Queued{m, static_cast<mqtt::Qos>(std::min<int>(q.qos, 2)), false, true,
+                                  st.disconnected_at_ms == 0});
       }
     }
     sessions_.emplace(st.client_id, s);
@@ -603,8 +606,17 @@ void Broker::deliver_local(Delivery d) {
     return;
   }
   if (s.queue.size() >= options_.limits.max_queued_messages) {
-    core::log::warn("{}: queue full ({} messages), dropping a message for {}", s.client_id(), s.queue.size(),
-                    q.message->topic());
+    // Logged at most once a second per loop: a flood of drops must not turn into a flood of writes.
+    thread_local std::chrono::steady_clock::time_point last_log;
+    thread_local std::uint64_t unlogged = 0;
+    ++unlogged;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_log >= std::chrono::seconds(1)) {
+      core::log::warn("{}: queue full ({} messages); dropped {} message(s) since the last report", s.client_id(),
+                      s.queue.size(), unlogged);
+      last_log = now;
+      unlogged = 0;
+    }
     drop(s, q);
     return;
   }
@@ -621,7 +633,7 @@ void Broker::pump(Session& s) {
       continue;
     }
     const std::uint16_t id = s.next_packet_id();
-    if (!c->send_message(q.message, q.qos, q.retain, id, false)) {
+    if (!c->send_message(q.message, q.qos, q.retain, id, q.dup)) {
       drop(s, q);
       continue;
     }

@@ -21,7 +21,11 @@ using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
 Connection::Connection(Broker& broker, std::size_t loop, Stream stream)
-    : broker_(broker), loop_(loop), stream_(std::move(stream)), keepalive_timer_(stream_.get_executor()) {
+    : broker_(broker),
+      loop_(loop),
+      stream_(std::move(stream)),
+      keepalive_timer_(stream_.get_executor()),
+      resume_timer_(stream_.get_executor()) {
   boost::system::error_code ec;
   auto ep = stream_.lowest_layer().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
@@ -109,6 +113,12 @@ asio::awaitable<void> Connection::run() {
       if (auto h = handle(d.packet); !h) {
         fail(h.error());
         break;
+      }
+      // SUBSCRIBE/UNSUBSCRIBE take effect on every loop before the next packet of this connection
+      // is processed, so a PUBLISH pipelined right behind them sees the new subscriptions.
+      while (paused_ && !closing_) {
+        resume_timer_.expires_at(std::chrono::steady_clock::time_point::max());
+        co_await resume_timer_.async_wait(kTuple);
       }
     }
     if (closing_) break;
@@ -219,6 +229,7 @@ void Connection::close(mqtt::ReasonCode reason, bool notify, bool publish_will) 
     send(d);
   }
   keepalive_timer_.cancel();
+  resume_timer_.cancel();
   // Stop reading: the read loop sees the error and settles the session. Pending output still drains.
   boost::system::error_code ignored;
   stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
@@ -343,6 +354,13 @@ void Connection::send_pubrel(std::uint16_t packet_id) {
   mqtt::PubRel r;
   r.packet_id = packet_id;
   send(r);
+}
+
+void Connection::pause() { paused_ = true; }
+
+void Connection::resume() {
+  paused_ = false;
+  resume_timer_.cancel();
 }
 
 void Connection::send_suback(std::uint16_t packet_id, std::vector<std::uint8_t> codes) {

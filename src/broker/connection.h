@@ -59,6 +59,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send_suback(std::uint16_t packet_id, std::vector<std::uint8_t> codes);
   void send_unsuback(std::uint16_t packet_id, std::vector<std::uint8_t> codes);
   void ack_ready(std::uint64_t seq);
+  // Stops processing further packets until resume() (both on this connection's loop).
+  void pause();
+  void resume();
 
  private:
   friend class Broker;
@@ -123,6 +126,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::uint16_t keep_alive_ = 0;
   std::chrono::steady_clock::time_point last_rx_;
   boost::asio::steady_timer keepalive_timer_;
+
+  // Reading pauses while a SUBSCRIBE/UNSUBSCRIBE is being applied on every loop.
+  bool paused_ = false;
+  boost::asio::steady_timer resume_timer_;
 
   // Inbound acks, sent in PUBLISH order [MQTT-4.6.0-2..4].
   std::deque<PendingAck> acks_;

@@ -116,7 +116,8 @@ core::Result<void> Connection::on_pubcomp(const mqtt::PubComp& c) {
 }
 
 core::Result<void> Connection::on_disconnect(const mqtt::Disconnect& d) {
-  const bool with_will = version_ == mqtt::Version::k5 && d.reason == mqtt::ReasonCode::kDisconnectWithWill;
+  // Only a Normal disconnection (0x00) discards the will [MQTT-3.14.4-3], [MQTT-3.1.2-8].
+  const bool with_will = version_ == mqtt::Version::k5 && d.reason != mqtt::ReasonCode::kSuccess;
   if (version_ == mqtt::Version::k5 && d.props.session_expiry_interval) {
     // [MQTT-3.14.2-2]: a session that was 0 at CONNECT cannot be given an expiry at DISCONNECT.
     if (requested_expiry_ == 0 && *d.props.session_expiry_interval != 0) {

@@ -50,10 +50,12 @@ core::Result<void> Connection::on_subscribe(const mqtt::Subscribe& s) {
   auto session = session_;
   const std::uint16_t id = s.packet_id;
   auto retained = added;
+  pause();
   broker_.subscribe(session, std::move(added),
                     [self, session, id, codes = std::move(codes), retained = std::move(retained),
                      existed = std::move(existed)]() mutable {
                       self->send_suback(id, std::move(codes));
+                      self->resume();
                       // Retained messages after SUBACK, per Retain Handling [MQTT-3.3.1-9..11].
                       for (std::size_t i = 0; i < retained.size(); ++i) {
                         const auto& [filter, st] = retained[i];
@@ -83,8 +85,11 @@ core::Result<void> Connection::on_unsubscribe(const mqtt::Unsubscribe& u) {
   if (!v5) codes.clear();
   auto self = shared_from_this();
   const std::uint16_t id = u.packet_id;
-  broker_.unsubscribe(session_, std::move(removed),
-                      [self, id, codes = std::move(codes)]() mutable { self->send_unsuback(id, std::move(codes)); });
+  pause();
+  broker_.unsubscribe(session_, std::move(removed), [self, id, codes = std::move(codes)]() mutable {
+    self->send_unsuback(id, std::move(codes));
+    self->resume();
+  });
   return {};
 }
 

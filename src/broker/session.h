@@ -44,6 +44,7 @@ struct Queued {
   mqtt::Qos qos = mqtt::Qos::k1;
   bool retain = false;
   bool stored = false;
+  bool dup = false;  // restored after a crash while the client was online: it may have been sent
 };
 
 struct WillState {

@@ -27,16 +27,23 @@ class MqttConn:
     """One TLS connection. Not thread-safe; each test owns its connections."""
 
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext, server_hostname: str | None,
-                 timeout: float = DEFAULT_TIMEOUT, label: str = ""):
+                 timeout: float = DEFAULT_TIMEOUT, label: str = "", rcvbuf: int | None = None):
         self.label = label
         self.v5 = False
-        raw = socket.create_connection((host, port), timeout=timeout)
+        if rcvbuf is None:
+            raw = socket.create_connection((host, port), timeout=timeout)
+        else:  # a small, fixed receive buffer (set before connect, so the window stays small)
+            raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+            raw.settimeout(timeout)
+            raw.connect((host, port))
         try:
             self.sock = ctx.wrap_socket(raw, server_hostname=server_hostname)
         except BaseException:
             raw.close()
             raise
         self.buf = bytearray()
+        self.stash: list[P.Packet] = []  # PUBLISHes that arrived while publish() awaited its ack
         self.closed = False
         self.close_reason = ""
 
@@ -72,6 +79,8 @@ class MqttConn:
 
     def recv(self, timeout: float = DEFAULT_TIMEOUT) -> P.Packet:
         """The next whole packet. Raises NoPacket on timeout, Closed if the server hung up first."""
+        if self.stash:
+            return self.stash.pop(0)
         deadline = time.monotonic() + timeout
         while True:
             got = P.try_frame(self.buf)
@@ -163,7 +172,7 @@ class MqttConn:
                   timeout: float = DEFAULT_TIMEOUT) -> list[int]:
         """Sends SUBSCRIBE, returns the SUBACK codes (asserting the packet id matches)."""
         self.send(P.subscribe(pid, filters, v5=self.v5, properties=properties))
-        pkt = self.expect_type(P.SUBACK, timeout)
+        pkt = self._expect_ack(P.SUBACK, timeout)
         assert pkt.flags == 0, f"SUBACK flags must be 0: {pkt!r}"
         a = P.parse_ack(pkt, self.v5)
         assert a.pid == pid, f"SUBACK packet id {a.pid} != {pid} [MQTT-3.8.4-2]"
@@ -176,18 +185,37 @@ class MqttConn:
         if qos == 0:
             return 0
         if qos == 1:
-            a = P.parse_ack(self.expect_type(P.PUBACK, timeout), self.v5)
+            a = P.parse_ack(self._expect_ack(P.PUBACK, timeout), self.v5)
             assert a.pid == pid
             return a.codes[0]
-        rec = self.expect_type(P.PUBREC, timeout)
+        rec = self._expect_ack(P.PUBREC, timeout)
         a = P.parse_ack(rec, self.v5)
         assert a.pid == pid
         if a.codes[0] >= 0x80:
             return a.codes[0]
         self.send(P.ack(P.PUBREL, pid))
-        comp = P.parse_ack(self.expect_type(P.PUBCOMP, timeout), self.v5)
+        comp = P.parse_ack(self._expect_ack(P.PUBCOMP, timeout), self.v5)
         assert comp.pid == pid
         return a.codes[0]
+
+    def _expect_ack(self, ptype: int, timeout: float) -> P.Packet:
+        """Like expect_type, but a PUBLISH arriving first (e.g. our own message coming back) is kept
+        for the next recv() instead of failing the wait."""
+        held, self.stash = self.stash, []
+        try:
+            while True:
+                try:
+                    pkt = self.recv(timeout)
+                except Closed as e:
+                    raise AssertionError(f"{self.label}: expected {P.TYPE_NAMES[ptype]}, got connection "
+                                         f"closed ({e})")
+                if pkt.type == P.PUBLISH:
+                    held.append(pkt)
+                    continue
+                assert pkt.type == ptype, f"{self.label}: expected {P.TYPE_NAMES[ptype]}, got {pkt!r}"
+                return pkt
+        finally:
+            self.stash = held + self.stash
 
     def receive(self, timeout: float = DEFAULT_TIMEOUT) -> P.Publish:
         """Receives one PUBLISH and acknowledges it per its QoS (as a well-behaved client)."""
@@ -196,11 +224,26 @@ class MqttConn:
             self.send(P.ack(P.PUBACK, m.pid))
         elif m.qos == 2:
             self.send(P.ack(P.PUBREC, m.pid))
-            rel = self.expect_type(P.PUBREL, timeout)
+            rel = self._expect_ack(P.PUBREL, timeout)
             assert rel.flags == 0x2, f"PUBREL flags must be 0010 [MQTT-3.6.1-1]: {rel!r}"
             assert P.parse_ack(rel, self.v5).pid == m.pid
             self.send(P.ack(P.PUBCOMP, m.pid))
         return m
+
+    def drain(self, timeout: float = DEFAULT_TIMEOUT) -> list[P.Publish]:
+        """PINGREQ, then every PUBLISH (acknowledged) up to the PINGRESP. The server answers in order,
+        so this collects what it had already routed to us when the PINGREQ arrived."""
+        self.send(P.PINGREQ_BYTES)
+        got = []
+        while True:
+            try:
+                pkt = self.recv(timeout)
+            except Closed as e:
+                raise AssertionError(f"{self.label}: closed while draining ({e}); got {got!r}")
+            if pkt.raw == P.PINGRESP_BYTES:
+                return got
+            self.buf[:0] = pkt.raw
+            got.append(self.receive(timeout))
 
     def disconnect(self) -> None:
         """Clean DISCONNECT (reason 0x00 in both versions), then waits for the server to close."""

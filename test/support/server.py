@@ -131,6 +131,24 @@ class TenetServer:
         self.exit_codes.append(rc)
         return rc
 
+    def begin_stop(self, sig: int = signal.SIGTERM) -> None:
+        """Sends the signal without waiting (to watch clients while the server shuts down)."""
+        assert self.proc is not None
+        self._stopped_by_us = True
+        self.proc.send_signal(sig)
+
+    def wait_exit(self, timeout: float = STOP_TIMEOUT) -> int:
+        """Waits for a signalled server to exit (no second signal); returns its exit code."""
+        assert self.proc is not None
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.name} did not exit within {timeout}s:\n{self.log_tail()}")
+        self.exit_codes.append(self.proc.returncode)
+        return self.proc.returncode
+
     def stop_checked(self) -> None:
         """Graceful stop that must exit 0 (the teardown contract)."""
         rc = self.stop(signal.SIGTERM)
@@ -173,17 +191,21 @@ class TenetServer:
 
     # -- certificates and TLS -----------------------------------------------------------------
 
-    def issue_cert(self, name: str = "device") -> tuple[str, str]:
+    def issue_cert(self, name: str = "device", key_type: str | None = None) -> tuple[str, str]:
         """(cert.pem, key.pem) for a device certificate signed by this server's CA."""
         if name not in self._certs:
-            r = subprocess.run([tenet_bin(), "ca", "issue", "--data-dir", str(self.data_dir), "--name", name,
-                                "--out-dir", str(self.cert_dir)], capture_output=True, text=True, timeout=30)
+            args = [tenet_bin(), "ca", "issue", "--data-dir", str(self.data_dir), "--name", name,
+                    "--out-dir", str(self.cert_dir)]
+            if key_type:
+                args += ["--key-type", key_type]
+            r = subprocess.run(args, capture_output=True, text=True, timeout=30)
             assert r.returncode == 0, f"tenet ca issue failed ({r.returncode}): {r.stdout}{r.stderr}"
             self._certs[name] = (str(self.cert_dir / f"{name}.pem"), str(self.cert_dir / f"{name}.key"))
         return self._certs[name]
 
     def tls_context(self, cert: str | None = "device", *, minimum=ssl.TLSVersion.TLSv1_2, maximum=None,
-                    alpn: list[str] | None = None, cert_files: tuple[str, str] | None = None) -> ssl.SSLContext:
+                    alpn: list[str] | None = None, cert_files: tuple[str, str] | None = None,
+                    key_type: str | None = None) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         ctx.load_verify_locations(self.ca_path)
         ctx.minimum_version = minimum
@@ -192,23 +214,23 @@ class TenetServer:
         if cert_files is not None:
             ctx.load_cert_chain(*cert_files)
         elif cert is not None:
-            ctx.load_cert_chain(*self.issue_cert(cert))
+            ctx.load_cert_chain(*self.issue_cert(cert, key_type))
         if alpn:
             ctx.set_alpn_protocols(alpn)
         return ctx
 
     def open(self, ctx: ssl.SSLContext | None = None, *, server_hostname: str | None = "localhost",
-             timeout: float = DEFAULT_TIMEOUT, label: str = "conn") -> MqttConn:
+             timeout: float = DEFAULT_TIMEOUT, label: str = "conn", rcvbuf: int | None = None) -> MqttConn:
         """A TLS connection with no MQTT traffic yet."""
-        c = MqttConn(self.host, self.port, ctx or self.tls_context(), server_hostname, timeout, label)
+        c = MqttConn(self.host, self.port, ctx or self.tls_context(), server_hostname, timeout, label, rcvbuf)
         self._conns.append(c)
         return c
 
     def connect(self, client_id: str, *, v5: bool = False, clean: bool = True, keepalive: int = 60,
                 properties: bytes | None = None, expect_present: bool | None = False, label: str | None = None,
-                **connect_kw) -> MqttConn:
+                rcvbuf: int | None = None, **connect_kw) -> MqttConn:
         """Opens a connection and completes CONNECT/CONNACK (asserting success)."""
-        c = self.open(label=label or client_id)
+        c = self.open(label=label or client_id, rcvbuf=rcvbuf)
         c.v5 = v5
         c.send(P.connect(client_id, v5=v5, clean=clean, keepalive=keepalive, properties=properties, **connect_kw))
         ack = P.parse_connack(c.expect_type(P.CONNACK), v5)

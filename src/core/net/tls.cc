@@ -94,6 +94,9 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const ServerTlsOptions
     SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_SERVER);
     static const unsigned char kSid[] = "tenet";
     SSL_CTX_set_session_id_context(ctx->native_handle(), kSid, sizeof kSid - 1);
+    // One TLS 1.3 ticket per handshake (OpenSSL sends two by default, each costing a session copy
+    // that re-decodes the client certificate); devices need only one to resume.
+    SSL_CTX_set_num_tickets(ctx->native_handle(), 1);
     if (!o.alpn.empty()) {
       // The wire list must outlive the context: keep it in a holder owned by the context's ex_data.
       auto* wire = new std::vector<unsigned char>(alpn_wire(o.alpn));
