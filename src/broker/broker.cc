@@ -169,7 +169,7 @@ void Broker::accept_next() {
       handshakes_.fetch_add(1, std::memory_order_relaxed);
       sock.set_option(tcp::no_delay(true));
       asio::post(loops_.at(loop), [this, loop, s = std::move(sock)]() mutable {
-        auto conn = std::make_shared<Connection>(*this, loop, Connection::Stream(std::move(s), *tls_));
+        auto conn = std::make_shared<Connection>(*this, loop, std::move(s), *tls_);
         loop_state_[loop]->connections.insert(conn.get());
         asio::co_spawn(loops_.at(loop), conn->run(), [conn](std::exception_ptr e) {
           if (!e) return;

@@ -20,14 +20,14 @@ namespace asio = boost::asio;
 using asio::use_awaitable;
 constexpr auto kTuple = asio::as_tuple(use_awaitable);
 
-Connection::Connection(Broker& broker, std::size_t loop, Stream stream)
+Connection::Connection(Broker& broker, std::size_t loop, asio::ip::tcp::socket socket, asio::ssl::context& tls)
     : broker_(broker),
       loop_(loop),
-      stream_(std::move(stream)),
+      stream_(std::move(socket), tls),
       keepalive_timer_(stream_.get_executor()),
       resume_timer_(stream_.get_executor()) {
   boost::system::error_code ec;
-  auto ep = stream_.lowest_layer().remote_endpoint(ec);
+  auto ep = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = ep.address().to_string() + ":" + std::to_string(ep.port());
   broker_.stats().connections_open.fetch_add(1, std::memory_order_relaxed);
 }
@@ -46,10 +46,10 @@ asio::awaitable<bool> Connection::handshake() {
     if (!ec) {
       timed_out = true;
       boost::system::error_code ignored;
-      stream_.lowest_layer().close(ignored);
+      stream_.socket().close(ignored);
     }
   });
-  auto [ec] = co_await stream_.async_handshake(asio::ssl::stream_base::server, kTuple);
+  auto ec = co_await stream_.async_handshake();
   timer.cancel();
   broker_.handshakes_.fetch_sub(1, std::memory_order_relaxed);
   if (ec) {
@@ -96,7 +96,7 @@ asio::awaitable<void> Connection::run() {
       }
       rbuf_.resize(cap);
     }
-    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(rbuf_.data() + rlen_, rbuf_.size() - rlen_), kTuple);
+    auto [ec, n] = co_await stream_.async_read_some(rbuf_.data() + rlen_, rbuf_.size() - rlen_);
     if (ec) break;
     touch();
     rlen_ += n;
@@ -232,7 +232,7 @@ void Connection::close(mqtt::ReasonCode reason, bool notify, bool publish_will) 
   resume_timer_.cancel();
   // Stop reading: the read loop sees the error and settles the session. Pending output still drains.
   boost::system::error_code ignored;
-  stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_receive, ignored);
   if (!writing_ && out_.empty()) {
     shutdown_socket();
   } else {
@@ -244,8 +244,8 @@ void Connection::shutdown_socket() {
   if (socket_closed_) return;
   socket_closed_ = true;
   boost::system::error_code ignored;
-  stream_.lowest_layer().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-  stream_.lowest_layer().close(ignored);
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  stream_.socket().close(ignored);
   broker_.loop_state_[loop_]->connections.erase(this);
 }
 
@@ -300,8 +300,8 @@ void Connection::do_write() {
   std::swap(out_, writing_buf_);
   out_.clear();
   writing_ = true;
-  asio::async_write(stream_, asio::buffer(writing_buf_),
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+  stream_.async_write(writing_buf_.data(), writing_buf_.size(),
+                      [self = shared_from_this()](boost::system::error_code ec) {
                       self->writing_ = false;
                       self->writing_buf_.clear();
                       if (self->writing_buf_.capacity() > (1u << 20)) self->writing_buf_.shrink_to_fit();

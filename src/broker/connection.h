@@ -15,12 +15,12 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "authz/authorizer.h"
 #include "broker/message.h"
 #include "broker/session.h"
+#include "core/net/tls_stream.h"
 #include "core/result.h"
 #include "mqtt/codec.h"
 #include "mqtt/packet.h"
@@ -31,9 +31,9 @@ class Broker;
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  using Stream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket>;
 
-  Connection(Broker& broker, std::size_t loop, Stream stream);
+  Connection(Broker& broker, std::size_t loop, boost::asio::ip::tcp::socket socket,
+             boost::asio::ssl::context& tls);
   ~Connection();
 
   // Runs the connection to its end (handshake, CONNECT, packets). Spawned by the listener.
@@ -99,7 +99,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   Broker& broker_;
   const std::size_t loop_;
-  Stream stream_;
+  core::net::TlsStream stream_;
   std::string peer_;
   authz::Principal principal_;
   mqtt::Version version_ = mqtt::Version::k311;
