@@ -348,16 +348,16 @@ void Broker::start_expiry(const SessionPtr& s) {
   s->expiry_timer = std::make_unique<asio::steady_timer>(loops_.at(s->home()));
   s->expiry_timer->expires_after(std::chrono::seconds(s->expiry_interval));
   s->expiry_timer->async_wait([this, weak = std::weak_ptr<Session>(s)](boost::system::error_code ec) {
-    auto s = weak.lock();
-    if (ec || !s || s->conn || s->ended) return;
-    core::log::info("{}: session expired", s->client_id());
-    if (s->pending_will) {
+    auto session = weak.lock();
+    if (ec || !session || session->conn || session->ended) return;
+    core::log::info("{}: session expired", session->client_id());
+    if (session->pending_will) {
       // The session ends before the will delay: publish now [MQTT-3.1.2-8].
-      auto w = std::move(*s->pending_will);
-      s->pending_will.reset();
-      publish_will(w, authz::Principal{"", "", s->client_id()});
+      auto will = std::move(*session->pending_will);
+      session->pending_will.reset();
+      publish_will(will, authz::Principal{"", "", session->client_id()});
     }
-    end_session(s);
+    end_session(session);
   });
 }
 
@@ -367,11 +367,11 @@ void Broker::start_will_delay(const SessionPtr& s, WillState w, authz::Principal
   s->will_timer = std::make_unique<asio::steady_timer>(loops_.at(s->home()));
   s->will_timer->expires_after(std::chrono::seconds(delay));
   s->will_timer->async_wait([this, weak = std::weak_ptr<Session>(s), who](boost::system::error_code ec) {
-    auto s = weak.lock();
-    if (ec || !s || !s->pending_will || s->conn) return;
-    auto w = std::move(*s->pending_will);
-    s->pending_will.reset();
-    publish_will(w, who);
+    auto session = weak.lock();
+    if (ec || !session || !session->pending_will || session->conn) return;
+    auto will = std::move(*session->pending_will);
+    session->pending_will.reset();
+    publish_will(will, who);
   });
 }
 

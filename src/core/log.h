@@ -11,6 +11,8 @@ enum class Format { kText, kJson };
 // Configures the process-wide logger once, at startup (composition root only).
 // level: trace, debug, info, warn, error, critical, off.
 void init(std::string_view level, Format format);
+// The same, writing to `sink` (tests).
+void init_with_sink(std::string_view level, Format format, spdlog::sink_ptr sink);
 
 using spdlog::debug;
 using spdlog::error;

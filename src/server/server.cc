@@ -20,7 +20,13 @@ namespace {
 
 std::string host_port(const boost::asio::ip::tcp::endpoint& ep) {
   const auto a = ep.address();
-  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+  std::string out;
+  if (a.is_v6()) out.push_back('[');
+  out += a.to_string();
+  if (a.is_v6()) out.push_back(']');
+  out.push_back(':');
+  out += std::to_string(ep.port());
+  return out;
 }
 
 }  // namespace
