@@ -1,5 +1,6 @@
 // The one `tenet` binary: `tenet server`, `tenet ca issue`, `tenet bench`, ...
 // Exceptions stop here: startup failures become a message and an exit code.
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -10,6 +11,9 @@
 #include "core/log.h"
 
 int main(int argc, char** argv) {
+  // OpenSSL writes to sockets with write(2): a peer that went away must be an EPIPE error on that
+  // connection, not a signal that kills the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"tenet: a self-hosted zero-trust IoT hub (MQTT over mutual TLS, AWS IoT compatible)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "tenet 0.1.0");

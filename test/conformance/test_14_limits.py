@@ -355,3 +355,24 @@ def test_slow_consumer_does_not_stall_publisher_or_lose_qos1(small_outbound, uid
         payloads.append(slow.receive(timeout=10).payload)
     assert len(payloads) < 501, "no QoS 0 message was dropped for a reader over max_outbound_bytes"
     slow.ping()
+
+
+def test_subscriber_vanishing_under_a_flood_harms_nobody_else(tenet, uid):
+    """Regression (found by bench/compare-mosquitto): a subscriber that goes away while the server is
+    writing a backlog to it must cost only that connection. The server once died of SIGPIPE here,
+    because OpenSSL writes to the socket with write(2)."""
+    pub = tenet.connect(f"{uid}-pub", v5=True)
+    payload = b"x" * 8192
+    for round_ in range(3):  # each round gives the race another chance to hit EPIPE
+        sub = tenet.connect(f"{uid}-sub{round_}", v5=True, rcvbuf=4096)
+        sub.subscribe(1, [(f"{uid}/flood", 0)])
+        for _ in range(300):  # ~2.4 MB: far more than the small receive window holds
+            pub.send(P.publish(f"{uid}/flood", payload, qos=0, v5=True))
+        # Close with the backlog still unsent: the server's next writes meet a reset connection
+        # (ECONNRESET, then EPIPE).
+        sub.sock.close()
+        for _ in range(300):
+            pub.send(P.publish(f"{uid}/flood", payload, qos=0, v5=True))
+        pub.ping()
+    other = tenet.connect(f"{uid}-other", v5=False)
+    other.ping()
