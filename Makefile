@@ -42,7 +42,7 @@ bench: deps build
 
 # libFuzzer targets (clang-14), each run for FUZZ_SECONDS over a copy of its corpus.
 fuzz: deps
-	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENET_FUZZ=ON -DTENET_TESTS=OFF >/dev/null
+	@CXX=clang++-14 cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DTENET_FUZZ=ON -DTENET_TESTS=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS)
 	tools/run-fuzzers $(FUZZ_BUILD) $(FUZZ_SECONDS)
 

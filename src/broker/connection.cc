@@ -283,6 +283,8 @@ template void Connection::send(const mqtt::PubAck&);
 template void Connection::send(const mqtt::PubRec&);
 template void Connection::send(const mqtt::PubComp&);
 template void Connection::send(const mqtt::Disconnect&);
+template void Connection::send(const mqtt::PingResp&);
+template void Connection::send(const mqtt::PubRel&);
 
 void Connection::schedule_flush() {
   if (flush_scheduled_ || writing_) return;
