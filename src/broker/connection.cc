@@ -100,9 +100,9 @@ asio::awaitable<void> Connection::run() {
     if (ec) break;
     touch();
     rlen_ += n;
-    // TlsStream completes a read inline when OpenSSL already has data: yield once per read so that a
+    // TlsStream completes a read inline when OpenSSL already has data: then yield once, so that a
     // client that keeps its socket full cannot starve the other connections of this loop.
-    co_await asio::post(stream_.get_executor(), use_awaitable);
+    if (!stream_.last_read_waited()) co_await asio::post(stream_.get_executor(), use_awaitable);
     std::size_t off = 0;
     while (!closing_) {
       auto r = mqtt::decode(std::span(rbuf_.data() + off, rlen_ - off), version_, dl);

@@ -63,6 +63,7 @@ asio::awaitable<TlsStream::ErrorCode> TlsStream::async_handshake() {
 
 asio::awaitable<std::tuple<TlsStream::ErrorCode, std::size_t>> TlsStream::async_read_some(std::byte* data,
                                                                                           std::size_t size) {
+  read_waited_ = false;
   for (;;) {
     ERR_clear_error();
     std::size_t n = 0;
@@ -70,6 +71,7 @@ asio::awaitable<std::tuple<TlsStream::ErrorCode, std::size_t>> TlsStream::async_
     if (r == 1) co_return std::tuple{ErrorCode{}, n};
     const int err = SSL_get_error(ssl_, r);
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      read_waited_ = true;
       auto [ec] = co_await socket_.async_wait(err == SSL_ERROR_WANT_READ ? Socket::wait_read : Socket::wait_write, kTuple);
       if (ec) co_return std::tuple{ec, std::size_t{0}};
       continue;

@@ -31,10 +31,12 @@ class TlsStream {
 
   // Server handshake. Errors: the socket's, or an SSL category error.
   boost::asio::awaitable<ErrorCode> async_handshake();
-  // Reads at least one byte of application data. eof when the peer closed.
+  // Reads at least one byte of application data. eof when the peer closed. last_read_waited() tells
+  // whether it had to wait for the socket (false: OpenSSL had the data already, nothing yielded).
   boost::asio::awaitable<std::tuple<ErrorCode, std::size_t>> async_read_some(std::byte* data, std::size_t size);
   // Writes all of [data, data+size); `done` runs on the loop. The buffer must stay alive until then.
   void async_write(const std::byte* data, std::size_t size, std::function<void(ErrorCode)> done);
+  bool last_read_waited() const { return read_waited_; }
 
  private:
   void write_step();
@@ -45,6 +47,7 @@ class TlsStream {
   const std::byte* wdata_ = nullptr;
   std::size_t wleft_ = 0;
   std::function<void(ErrorCode)> wdone_;
+  bool read_waited_ = false;
 };
 
 }  // namespace tenet::core::net
