@@ -241,7 +241,7 @@ void Broker::connect(const std::shared_ptr<Connection>& conn, const std::string&
     if (it == sessions_.end()) {
       auto s = std::make_shared<Session>(client_id, here);
       sessions_.emplace(client_id, s);
-      attach(conn, s, false, clean_start, expiry);
+      attach(conn, s, false, expiry);
       return;
     }
     existing = it->second;
@@ -278,19 +278,17 @@ void Broker::connect(const std::shared_ptr<Connection>& conn, const std::string&
         std::lock_guard lock(registry_mu_);
         sessions_[fresh->client_id()] = fresh;
       }
-      asio::post(loops_.at(here), [this, conn, fresh, clean_start, expiry] { attach(conn, fresh, false, clean_start, expiry); });
+      asio::post(loops_.at(here), [this, conn, fresh, expiry] { attach(conn, fresh, false, expiry); });
       return;
     }
     // Move the session to the new connection's loop: post first, then publish the new home, so that
     // anything routed to the new home arrives after the attach.
-    asio::post(loops_.at(here), [this, conn, existing, clean_start, expiry] { attach(conn, existing, true, clean_start, expiry); });
+    asio::post(loops_.at(here), [this, conn, existing, expiry] { attach(conn, existing, true, expiry); });
     existing->set_home(here);
   });
 }
 
-void Broker::attach(const std::shared_ptr<Connection>& conn, const SessionPtr& s, bool present, bool clean,
-                    std::uint32_t expiry) {
-  (void)clean;
+void Broker::attach(const std::shared_ptr<Connection>& conn, const SessionPtr& s, bool present, std::uint32_t expiry) {
   s->expiry_interval = expiry;
   const bool was_persistent = s->persistent();
   s->set_persistent(expiry > 0);
@@ -647,8 +645,7 @@ void Broker::mark_sent(const Session& s, const Queued& q, std::uint16_t packet_i
   if (q.stored) store_.submit({store::op::MarkSent{s.client_id(), q.message->id(), packet_id, state}}, {});
 }
 
-void Broker::acked(Session& s, std::uint16_t packet_id, bool completed) {
-  (void)completed;
+void Broker::acked(Session& s, std::uint16_t packet_id) {
   auto it = std::find_if(s.inflight.begin(), s.inflight.end(), [&](const Inflight& f) { return f.packet_id == packet_id; });
   if (it == s.inflight.end()) return;
   if (it->stored) {

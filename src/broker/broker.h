@@ -96,8 +96,9 @@ class Broker {
 
   // Sends queued messages while the client's window has room (home loop).
   void pump(Session& s);
-  // QoS 1/2 acknowledgements from the client (home loop).
-  void acked(Session& s, std::uint16_t packet_id, bool completed);
+  // The client finished (PUBACK, PUBCOMP, refusing PUBREC) or can no longer take a message in flight:
+  // frees its slot and its stored row, then sends more from the queue (home loop).
+  void acked(Session& s, std::uint16_t packet_id);
 
   // The loop the calling thread runs, or SIZE_MAX off-loop.
   static std::size_t current_loop();
@@ -122,8 +123,7 @@ class Broker {
   void deliver_local(Delivery d);
   void end_session(const SessionPtr& s);
   void publish_will(const WillState& w, const authz::Principal& who);
-  void attach(const std::shared_ptr<Connection>& conn, const SessionPtr& s, bool present, bool clean,
-              std::uint32_t expiry);
+  void attach(const std::shared_ptr<Connection>& conn, const SessionPtr& s, bool present, std::uint32_t expiry);
   void start_expiry(const SessionPtr& s);
   void start_will_delay(const SessionPtr& s, WillState w, authz::Principal who);
   void persist_session(const SessionPtr& s, std::int64_t disconnected_at_ms);

@@ -163,7 +163,7 @@ void Connection::attached(SessionPtr session, bool session_present) {
       undeliverable.push_back(f.packet_id);  // now denied, expired or too large: settle it as dropped
     }
   }
-  for (auto id : undeliverable) broker_.acked(*session_, id, true);
+  for (auto id : undeliverable) broker_.acked(*session_, id);
   broker_.pump(*session_);
 }
 

@@ -89,7 +89,7 @@ core::Result<void> Connection::on_pubrel(const mqtt::PubRel& r) {
 }
 
 core::Result<void> Connection::on_puback(const mqtt::PubAck& a) {
-  broker_.acked(*session_, a.packet_id, true);
+  broker_.acked(*session_, a.packet_id);
   return {};
 }
 
@@ -97,7 +97,7 @@ core::Result<void> Connection::on_pubrec(const mqtt::PubRec& r) {
   for (auto& f : session_->inflight) {
     if (f.packet_id != r.packet_id) continue;
     if (static_cast<std::uint8_t>(r.reason) >= 0x80) {
-      broker_.acked(*session_, r.packet_id, true);  // the client refused it: done [MQTT-4.3.3-4]
+      broker_.acked(*session_, r.packet_id);  // the client refused it: done [MQTT-4.3.3-4]
       return {};
     }
     f.released = true;
@@ -111,7 +111,7 @@ core::Result<void> Connection::on_pubrec(const mqtt::PubRec& r) {
 }
 
 core::Result<void> Connection::on_pubcomp(const mqtt::PubComp& c) {
-  broker_.acked(*session_, c.packet_id, true);
+  broker_.acked(*session_, c.packet_id);
   return {};
 }
 
