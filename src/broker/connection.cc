@@ -91,6 +91,7 @@ asio::awaitable<void> Connection::run() {
       // Grow only as far as the largest packet we accept needs.
       const std::size_t cap = std::min<std::size_t>(rbuf_.size() * 2, limits.max_packet_size + 8);
       if (cap <= rbuf_.size()) {
+        reason_override_ = mqtt::ReasonCode::kPacketTooLarge;
         fail(core::Error{core::Errc::kResourceExhausted, "packet larger than maximum packet size"});
         break;
       }
@@ -107,6 +108,8 @@ asio::awaitable<void> Connection::run() {
     while (!closing_) {
       auto r = mqtt::decode(std::span(rbuf_.data() + off, rlen_ - off), version_, dl);
       if (!r) {
+        // The codec's only kResourceExhausted is a packet over our Maximum Packet Size.
+        if (r.error().code == core::Errc::kResourceExhausted) reason_override_ = mqtt::ReasonCode::kPacketTooLarge;
         fail(r.error());
         break;
       }
@@ -192,20 +195,15 @@ core::Result<void> Connection::handle(const mqtt::Packet& p) {
       p);
 }
 
-// The only place where an error becomes bytes for the peer: a v5 client learns the reason code.
+core::Unexpected Connection::reject(mqtt::ReasonCode rc, core::Errc code, std::string detail) {
+  reason_override_ = rc;
+  return core::fail(code, std::move(detail));
+}
+
+// The only place where an error becomes bytes for the peer: a v5 client learns the reason code, the
+// generic one for the error's category unless the handler named a more precise one (reject()).
 void Connection::fail(const core::Error& e) {
-  mqtt::ReasonCode rc = to_reason_code(e.code);
-  if (e.code == core::Errc::kResourceExhausted && e.detail.find("packet") != std::string::npos) {
-    rc = mqtt::ReasonCode::kPacketTooLarge;
-  }
-  if (e.code == core::Errc::kResourceExhausted && e.detail.find("receive maximum") != std::string::npos) {
-    rc = mqtt::ReasonCode::kReceiveMaximumExceeded;
-  }
-  if (e.code == core::Errc::kInvalidArgument && e.detail.find("topic alias") != std::string::npos) {
-    rc = mqtt::ReasonCode::kTopicAliasInvalid;
-  } else if (e.code == core::Errc::kInvalidArgument && e.detail.find("topic name") != std::string::npos) {
-    rc = mqtt::ReasonCode::kTopicNameInvalid;
-  }
+  const mqtt::ReasonCode rc = reason_override_.value_or(to_reason_code(e.code));
   core::log::info("closing {} ({}): {}", principal_.client_id.empty() ? peer_ : principal_.client_id, peer_,
                   e.to_string());
   close(rc, connected_, true);

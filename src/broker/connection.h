@@ -84,6 +84,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   core::Result<void> on_unsubscribe(const mqtt::Unsubscribe& u);
   core::Result<void> on_disconnect(const mqtt::Disconnect& d);
   void fail(const core::Error& e);
+  // Fails the current packet with a specific v5 DISCONNECT reason code (for fail()).
+  core::Unexpected reject(mqtt::ReasonCode rc, core::Errc code, std::string detail);
   void refuse_connect(std::uint8_t v3_code, mqtt::ReasonCode v5_code, std::string_view why);
 
   std::uint64_t push_ack(mqtt::PacketType type, std::uint16_t id, mqtt::ReasonCode rc, bool ready);
@@ -108,6 +110,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool closing_ = false;
   bool socket_closed_ = false;
   bool publish_will_ = true;
+  std::optional<mqtt::ReasonCode> reason_override_;  // set by reject(), read by fail()
   SessionPtr session_;
   std::optional<WillState> will_;
   bool clean_start_ = true;

@@ -16,7 +16,7 @@ core::Result<void> Connection::on_publish(const mqtt::Publish& p) {
   if (v5 && p.props.topic_alias) {
     const std::uint16_t alias = *p.props.topic_alias;
     if (alias == 0 || alias > topic_aliases_.size()) {
-      return core::fail(core::Errc::kInvalidArgument, "topic alias out of range");
+      return reject(mqtt::ReasonCode::kTopicAliasInvalid, core::Errc::kInvalidArgument, "topic alias out of range");
     }
     if (topic.empty()) {
       if (topic_aliases_[alias - 1].empty()) return core::fail(core::Errc::kProtocolViolation, "unknown topic alias");
@@ -29,7 +29,8 @@ core::Result<void> Connection::on_publish(const mqtt::Publish& p) {
   }
   const mqtt::TopicLimits tl{limits.max_topic_length, 0};
   if (auto ok = mqtt::validate_topic_name(topic, tl); !ok) {
-    return core::fail(core::Errc::kInvalidArgument, "topic name invalid: " + ok.error().detail);
+    return reject(mqtt::ReasonCode::kTopicNameInvalid, core::Errc::kInvalidArgument,
+                  "topic name invalid: " + ok.error().detail);
   }
 
   if (p.qos == mqtt::Qos::k2 && session_->inbound_qos2.count(p.packet_id)) {
@@ -40,7 +41,8 @@ core::Result<void> Connection::on_publish(const mqtt::Publish& p) {
     return {};
   }
   if (p.qos != mqtt::Qos::k0 && inbound_inflight_ >= limits.receive_maximum) {
-    return core::fail(core::Errc::kResourceExhausted, "receive maximum exceeded");  // [MQTT-3.3.4-9]
+    return reject(mqtt::ReasonCode::kReceiveMaximumExceeded, core::Errc::kResourceExhausted,
+                  "receive maximum exceeded");  // [MQTT-3.3.4-9]
   }
 
   // Authorization: iot:Publish, plus iot:RetainPublish for a retained message.
