@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_server_command(app);
   tenet::cli::add_ca_command(app);
   tenet::cli::add_bench_command(app);
+  tenet::cli::add_admin_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,7 +9,8 @@ namespace tenet::cli {
 
 void add_server_command(CLI::App& app) {
   struct Flags {
-    std::string data_dir, config, log_level, log_format, bind, authz;
+    std::string data_dir, config, log_level, log_format, bind, authz, control_bind, region, account_id, endpoint_host;
+    int control_port = -1;
     std::vector<std::string> server_names;
     int mqtt_port = -1;
     int threads = -1;
@@ -24,6 +25,12 @@ void add_server_command(CLI::App& app) {
   cmd->add_option("--log-level", f->log_level, "trace|debug|info|warn|error");
   cmd->add_option("--log-format", f->log_format, "text|json");
   cmd->add_option("--server-name", f->server_names, "Extra DNS name or IP for the server certificate");
+  cmd->add_option("--control-port", f->control_port, "HTTPS control-plane port (default 9443); 0 picks a free one")
+      ->check(CLI::Range(0, 65535));
+  cmd->add_option("--control-bind", f->control_bind, "Address of the control-plane listener (default 127.0.0.1)");
+  cmd->add_option("--region", f->region, "Region in ARNs and the SigV4 scope (default us-east-1)");
+  cmd->add_option("--account-id", f->account_id, "12-digit account id in ARNs (default 000000000000)");
+  cmd->add_option("--endpoint-host", f->endpoint_host, "Host name DescribeEndpoint gives devices");
   cmd->add_option("--authz", f->authz, "deny (default) | allow-authenticated (tests and demos only)");
   cmd->callback([f] {
     server::Config c;
@@ -39,6 +46,11 @@ void add_server_command(CLI::App& app) {
     if (!f->log_level.empty()) c.log_level = f->log_level;
     if (!f->log_format.empty()) c.log_format = f->log_format;
     for (const auto& n : f->server_names) c.server_names.push_back(n);
+    if (f->control_port >= 0) c.control.port = static_cast<std::uint16_t>(f->control_port);
+    if (!f->control_bind.empty()) c.control.bind = f->control_bind;
+    if (!f->region.empty()) c.region = f->region;
+    if (!f->account_id.empty()) c.account_id = f->account_id;
+    if (!f->endpoint_host.empty()) c.endpoint_host = f->endpoint_host;
     if (!f->authz.empty()) {
       auto m = server::parse_authz_mode(f->authz);
       if (!m) return set_exit_code(m.error());

@@ -43,6 +43,25 @@ core::Result<CertAndKey> create_root_ca(std::string_view common_name, int valid_
 // name outside [A-Za-z0-9-._*], and the common_name/valid_days rules of create_root_ca.
 core::Result<CertAndKey> issue(const CertAndKey& ca, const CertOptions& options, bool server);
 
+// The subject common name AWS IoT puts on the certificates it creates for CreateKeysAndCertificate
+// (and on CSR certificates whose request has an empty subject).
+inline constexpr std::string_view kAwsIotCommonName = "AWS IoT Certificate";
+
+struct KeysAndCertificate {
+  std::string cert_pem;
+  std::string key_pem;         // private key, PKCS#8 PEM ("PRIVATE KEY"), unencrypted
+  std::string public_key_pem;  // SubjectPublicKeyInfo PEM ("PUBLIC KEY")
+};
+
+// AWS CreateKeysAndCertificate: a fresh key pair of `key_type` and a device certificate for it,
+// signed by `ca`. Subject CN=kAwsIotCommonName; random positive 128-bit serial; validity
+// [now - 1h, now + valid_days]; basicConstraints critical CA:FALSE; keyUsage critical
+// digitalSignature (+ keyEncipherment for RSA); EKU clientAuth; SKI; AKI = the CA's SKI.
+// Errors: kInvalidArgument (valid_days outside 1..kMaxValidDays; the CA rules of issue), kInternal.
+core::Result<KeysAndCertificate> create_keys_and_certificate(const CertAndKey& ca,
+                                                             KeyType key_type = KeyType::kEcP256,
+                                                             int valid_days = 365);
+
 // AWS IoT certificate id: lowercase hex SHA-256 of the DER encoding. Errors: kInvalidArgument.
 // Uses the first CERTIFICATE block of the PEM (as do common_name and issue's `ca`).
 core::Result<std::string> certificate_id(std::string_view cert_pem);

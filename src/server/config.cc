@@ -51,6 +51,18 @@ core::Result<void> check_keys(const toml::table& t, std::string_view table, cons
 
 }  // namespace
 
+core::Result<void> validate_identity(const Config& c) {
+  auto ok_region = !c.region.empty() && c.region.size() <= 32;
+  for (char ch : c.region) ok_region = ok_region && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '-');
+  if (!ok_region) {
+    return core::fail(Errc::kInvalidArgument, "server.region must be 1-32 characters of a-z, 0-9 and '-' (e.g. us-east-1)");
+  }
+  bool ok_account = c.account_id.size() == 12;
+  for (char ch : c.account_id) ok_account = ok_account && ch >= '0' && ch <= '9';
+  if (!ok_account) return core::fail(Errc::kInvalidArgument, "server.account_id must be 12 digits");
+  return {};
+}
+
 core::Result<AuthzMode> parse_authz_mode(std::string_view s) {
   if (s == "deny") return AuthzMode::kDeny;
   if (s == "allow-authenticated") return AuthzMode::kAllowAuthenticated;
@@ -66,9 +78,13 @@ core::Result<Config> parse_config(std::string_view text, Config c) {
     os << e.description() << " at line " << e.source().begin.line;
     return core::fail(Errc::kInvalidArgument, os.str());
   }
-  TENET_TRY(check_keys(root, "", {"server", "mqtt", "authz", "limits"}));
+  TENET_TRY(check_keys(root, "", {"server", "mqtt", "control", "authz", "limits"}));
   if (auto* s = root["server"].as_table()) {
-    TENET_TRY(check_keys(*s, "server", {"data_dir", "log_level", "log_format", "threads", "server_names"}));
+    TENET_TRY(check_keys(*s, "server", {"data_dir", "log_level", "log_format", "threads", "server_names",
+                                        "region", "account_id", "endpoint_host"}));
+    TENET_TRY(read_str(*s, "server", "region", c.region));
+    TENET_TRY(read_str(*s, "server", "account_id", c.account_id));
+    TENET_TRY(read_str(*s, "server", "endpoint_host", c.endpoint_host));
     TENET_TRY(read_str(*s, "server", "data_dir", c.data_dir));
     TENET_TRY(read_str(*s, "server", "log_level", c.log_level));
     TENET_TRY(read_str(*s, "server", "log_format", c.log_format));
@@ -87,6 +103,22 @@ core::Result<Config> parse_config(std::string_view text, Config c) {
     TENET_TRY(read_str(*m, "mqtt", "bind", c.mqtt.bind_address));
     TENET_TRY(read_int(*m, "mqtt", "port", c.mqtt.port, 0, 65535));
     if (auto v = (*m)["retained_for_wildcards"].value<bool>()) c.mqtt.retained_for_wildcards = *v;
+  }
+  if (auto* k = root["control"].as_table()) {
+    auto& C = c.control;
+    TENET_TRY(check_keys(*k, "control",
+                         {"bind", "port", "max_header_bytes", "max_body_bytes", "max_requests_per_connection",
+                          "idle_timeout_seconds", "max_connections", "clock_skew_seconds"}));
+    TENET_TRY(read_str(*k, "control", "bind", C.bind));
+    TENET_TRY(read_int(*k, "control", "port", C.port, 0, 65535));
+    TENET_TRY(read_int(*k, "control", "max_header_bytes", C.max_header_bytes, 1024, 1 << 20));
+    TENET_TRY(read_int(*k, "control", "max_body_bytes", C.max_body_bytes, 1024, 64 << 20));
+    TENET_TRY(read_int(*k, "control", "max_requests_per_connection", C.max_requests_per_connection, 1, 1'000'000));
+    TENET_TRY(read_int(*k, "control", "max_connections", C.max_connections, 1, 100'000));
+    long long idle = C.idle_timeout.count();
+    TENET_TRY(read_int(*k, "control", "idle_timeout_seconds", idle, 1, 3600));
+    C.idle_timeout = std::chrono::seconds(idle);
+    TENET_TRY(read_int(*k, "control", "clock_skew_seconds", c.clock_skew_seconds, 1, 900));
   }
   if (auto* a = root["authz"].as_table()) {
     TENET_TRY(check_keys(*a, "authz", {"mode"}));
@@ -124,6 +156,7 @@ core::Result<Config> parse_config(std::string_view text, Config c) {
     L.handshake_timeout = std::chrono::milliseconds(hs);
     L.connect_timeout = std::chrono::milliseconds(ct);
   }
+  if (auto r = validate_identity(c); !r) return core::propagate(std::move(r));
   if (c.log_format != "text" && c.log_format != "json") {
     return core::fail(Errc::kInvalidArgument, "server.log_format must be \"text\" or \"json\"");
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "broker/options.h"
+#include "control/http_server.h"
 #include "core/result.h"
 
 namespace tenet::server {
@@ -21,6 +22,14 @@ struct Config {
   std::vector<std::string> server_names;  // extra DNS names / IPs in the server certificate
   AuthzMode authz_mode = AuthzMode::kDeny;
   broker::Options mqtt;
+  // [control]: the HTTPS control plane (docs/api.md).
+  control::HttpOptions control;
+  std::string region = "us-east-1";        // in every ARN and the SigV4 scope
+  std::string account_id = "000000000000";  // 12 digits, in every ARN
+  int clock_skew_seconds = 300;             // SigV4 request time window (at most 900)
+  // The host devices are told to connect to (DescribeEndpoint); default: the MQTT bind address,
+  // or "localhost" when it binds every address.
+  std::string endpoint_host;
 };
 
 // Parses TOML text. Errors: kInvalidArgument with the key and the problem.
@@ -29,5 +38,7 @@ core::Result<Config> parse_config(std::string_view toml_text, Config base = {});
 core::Result<Config> load_config(const std::string& path, Config base = {});
 
 core::Result<AuthzMode> parse_authz_mode(std::string_view s);
+// Checks region and account id (also after flags override the file). Errors: kInvalidArgument.
+core::Result<void> validate_identity(const Config& c);
 
 }  // namespace tenet::server

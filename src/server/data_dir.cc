@@ -8,10 +8,9 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
-#include <random>
 
-#include <boost/json.hpp>
 
+#include "control/access_keys.h"
 #include "core/log.h"
 
 namespace tenet::server {
@@ -24,12 +23,6 @@ bool is_ip(const std::string& s) {
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
 }
 
-std::string random_token(std::size_t n, std::string_view alphabet) {
-  std::random_device rd;
-  std::string s;
-  for (std::size_t i = 0; i < n; ++i) s.push_back(alphabet[rd() % alphabet.size()]);
-  return s;
-}
 
 core::Result<pki::CertAndKey> load_pair(const std::string& cert, const std::string& key) {
   auto c = pki::read_file(cert);
@@ -44,9 +37,49 @@ core::Result<void> save_pair(const pki::CertAndKey& p, const std::string& cert, 
   return pki::write_file_atomic(cert, p.cert_pem, 0644);
 }
 
+std::string_view kAllBytes() {
+  static const std::string all = [] {
+    std::string a;
+    for (int i = 0; i < 256; ++i) a.push_back(static_cast<char>(i));
+    return a;
+  }();
+  return all;
+}
+
 }  // namespace
 
-core::Result<DataDir> open_data_dir(const std::string& dir, const std::vector<std::string>& server_names) {
+std::optional<AdminCredential> parse_credentials(std::string_view text) {
+  AdminCredential c;
+  bool in_default = false;
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    auto trim = [](std::string_view v) {
+      while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+      while (!v.empty() && (v.back() == ' ' || v.back() == '\t' || v.back() == '\r')) v.remove_suffix(1);
+      return v;
+    };
+    line = trim(line);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+    if (line.front() == '[') {
+      in_default = line == "[default]";
+      continue;
+    }
+    if (!in_default) continue;
+    auto eq = line.find('=');
+    if (eq == std::string_view::npos) continue;
+    auto key = trim(line.substr(0, eq));
+    auto value = trim(line.substr(eq + 1));
+    if (key == "aws_access_key_id") c.access_key_id = std::string(value);
+    if (key == "aws_secret_access_key") c.secret_access_key = std::string(value);
+  }
+  if (c.access_key_id.empty() || c.secret_access_key.empty()) return std::nullopt;
+  return c;
+}
+
+core::Result<DataDir> open_data_dir(const std::string& dir, const std::vector<std::string>& server_names,
+                                    const std::string& region) {
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return core::fail(core::Errc::kUnavailable, "cannot create data dir " + dir, ec);
@@ -94,27 +127,39 @@ core::Result<DataDir> open_data_dir(const std::string& dir, const std::vector<st
     core::log::info("issued server certificate {}", srv_pem);
   }
 
-  // Administrator credential for the control plane (SigV4 access key pair).
-  const std::string admin_file = d.path + "/admin.json";
-  if (fs::exists(admin_file)) {
-    auto text = pki::read_file(admin_file);
-    if (!text) return core::propagate(std::move(text));
-    boost::system::error_code jec;
-    auto v = boost::json::parse(*text, jec);
-    if (jec || !v.is_object() || !v.as_object().contains("access_key_id")) {
-      return core::fail(core::Errc::kInvalidArgument, admin_file + " is not a valid credential file");
-    }
-    d.admin.access_key_id = boost::json::value_to<std::string>(v.at("access_key_id"));
-    d.admin.secret_access_key = boost::json::value_to<std::string>(v.at("secret_access_key"));
+  // Master key sealing the access-key secrets in the database (docs/operations.md#secrets).
+  const std::string master_file = d.path + "/master.key";
+  if (fs::exists(master_file)) {
+    auto k = pki::read_file(master_file);
+    if (!k) return core::propagate(std::move(k));
+    if (k->size() != 32) return core::fail(core::Errc::kInvalidArgument, master_file + " must hold exactly 32 bytes");
+    d.master_key = std::move(*k);
   } else {
-    d.admin.access_key_id = "TNT" + random_token(17, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
-    d.admin.secret_access_key =
-        random_token(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-    boost::json::object o{{"access_key_id", d.admin.access_key_id}, {"secret_access_key", d.admin.secret_access_key}};
-    if (auto r = pki::write_file_atomic(admin_file, boost::json::serialize(o) + "\n", 0600); !r) {
-      return core::propagate(std::move(r));
-    }
+    d.master_key = control::random_string(32, kAllBytes());
+    if (auto r = pki::write_file_atomic(master_file, d.master_key, 0600); !r) return core::propagate(std::move(r));
   }
+
+  // Administrator credential for the control plane, in the AWS shared-credentials format.
+  const std::string cred_file = d.credentials_path();
+  if (fs::exists(cred_file)) {
+    auto text = pki::read_file(cred_file);
+    if (!text) return core::propagate(std::move(text));
+    auto parsed = parse_credentials(*text);
+    if (!parsed) return core::fail(core::Errc::kInvalidArgument, cred_file + " has no [default] access key pair");
+    d.admin = std::move(*parsed);
+  } else {
+    d.admin.access_key_id = "TNTA" + control::random_string(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+    d.admin.secret_access_key =
+        control::random_string(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+  }
+  // Rewritten at every start so the region follows the config.
+  const std::string creds = "# tenet bootstrap administrator (AWS shared-credentials format). Keep it secret.\n"
+                            "[default]\naws_access_key_id = " + d.admin.access_key_id +
+                            "\naws_secret_access_key = " + d.admin.secret_access_key + "\nregion = " + region + "\n";
+  if (auto r = pki::write_file_atomic(cred_file, creds, 0600); !r) return core::propagate(std::move(r));
+  const std::string config = "# AWS CLI config for this tenet server: AWS_CONFIG_FILE=" + d.aws_config_path() +
+                             "\n[default]\nregion = " + region + "\nca_bundle = " + d.path + "/ca.pem\n";
+  if (auto r = pki::write_file_atomic(d.aws_config_path(), config, 0644); !r) return core::propagate(std::move(r));
   return d;
 }
 

@@ -227,6 +227,28 @@ TEST(Migrate, GapInVersionsIsRejected) {
   EXPECT_EQ(v.error().code, Errc::kInternal);
 }
 
+TEST(Migrate, ControlTablesArriveOnABrokerOnlyDatabaseAndKeepItsData) {
+  const auto migrations = embedded_migrations();
+  ASSERT_GE(migrations.size(), 2u);
+  EXPECT_EQ(migrations[1].name, "control");
+  auto opened = open_memory();
+  Db& db = *opened;
+  ASSERT_TRUE(migrate(db, migrations.first(1), 0));  // a database written before the control plane
+  ASSERT_TRUE(db.exec("INSERT INTO sessions (client_id, expiry_interval_s, disconnected_at_ms) VALUES ('c', 60, 0)"));
+  auto v = migrate(db, migrations.first(2), 0);
+  ASSERT_TRUE(v) << v.error();
+  EXPECT_EQ(*v, 2);
+  EXPECT_EQ(count(db, "sessions"), 1);
+  ASSERT_TRUE(db.exec("INSERT INTO access_keys (access_key_id, sealed_secret, status, created_at_ms) "
+                      "VALUES ('TNTA1', x'00', 'Active', 1)"));
+  EXPECT_FALSE(db.exec("INSERT INTO access_keys (access_key_id, sealed_secret, status, created_at_ms) "
+                       "VALUES ('TNTA2', x'00', 'Maybe', 1)"))
+      << "status is Active or Inactive";
+  ASSERT_TRUE(db.exec("INSERT INTO tags VALUES ('arn', 'k', 'v')"));
+  EXPECT_FALSE(db.exec("INSERT INTO tags VALUES ('arn', 'k', 'w')")) << "one value per key";
+  EXPECT_EQ(count(db, "idempotency_tokens"), 0);
+}
+
 TEST(Migrate, EmbeddedMigrationsAreNumberedFromOne) {
   const auto migrations = embedded_migrations();
   ASSERT_FALSE(migrations.empty());

@@ -68,6 +68,7 @@ class TenetServer:
         self.proc: subprocess.Popen | None = None
         self.host = "127.0.0.1"
         self.port = 0
+        self.control_url = ""  # https://127.0.0.1:PORT once started
         self.exit_codes: list[int] = []
         self._stopped_by_us = False
         self._certs: dict[str, tuple[str, str]] = {}
@@ -75,6 +76,21 @@ class TenetServer:
         LIVE.append(self)
 
     # -- process control ------------------------------------------------------------------------
+
+    @property
+    def credentials_path(self) -> str:
+        """The bootstrap administrator's AWS shared-credentials file."""
+        return str(self.data_dir / "admin-credentials")
+
+    def aws_env(self, **extra: str) -> dict:
+        """Environment for /usr/bin/aws and boto3 against this server's control plane."""
+        env = dict(os.environ)
+        for k in [k for k in env if k.startswith("AWS_")]:
+            del env[k]
+        env.update(AWS_SHARED_CREDENTIALS_FILE=self.credentials_path, AWS_CONFIG_FILE=str(self.data_dir / "aws-config"),
+                   AWS_CA_BUNDLE=self.ca_path, AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="")
+        env.update(extra)
+        return env
 
     @property
     def ca_path(self) -> str:
@@ -90,7 +106,7 @@ class TenetServer:
         if endpoints.exists():
             endpoints.unlink()  # so readiness means *this* process is listening
         args = [tenet_bin(), "server", "--data-dir", str(self.data_dir), "--mqtt-port", "0",
-                "--authz", self.authz, "--log-level", "debug"]
+                "--control-port", "0", "--authz", self.authz, "--log-level", "debug"]
         if self.config_path:
             args += ["--config", str(self.config_path)]
         args += self.extra_args
@@ -105,9 +121,11 @@ class TenetServer:
                 raise AssertionError(f"{self.name} exited with {self.proc.returncode} during start-up:\n"
                                      f"{self.log_tail()}")
             try:
-                addr = json.loads(endpoints.read_text())["mqtt"]
+                eps = json.loads(endpoints.read_text())
+                addr = eps["mqtt"]
                 host, port = addr.rsplit(":", 1)
                 self.host, self.port = host.strip("[]"), int(port)
+                self.control_url = eps["control"]
                 return self
             except (FileNotFoundError, ValueError, KeyError):
                 time.sleep(0.02)  # polling interval, bounded by the deadline
