@@ -17,6 +17,7 @@ struct Principal {
   std::string certificate_id;  // SHA-256 of the client certificate (AWS certificateId)
   std::string common_name;     // subject CN of the client certificate
   std::string client_id;       // MQTT client id (empty until CONNECT is read)
+  std::string thing_name;      // the connection's thing (set by the identity registry at CONNECT)
 };
 
 // The answer and why. `reason` points to text owned by the authorizer (static or policy-owned), so

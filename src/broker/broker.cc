@@ -423,6 +423,39 @@ void Broker::end_session(const SessionPtr& s) {
 // ---------------------------------------------------------------------------------------------
 // Subscriptions
 
+void Broker::close_where(std::function<bool(const authz::Principal&)> match, mqtt::ReasonCode code,
+                         std::string reason_string, std::function<void(std::size_t)> done, CloseOptions options) {
+  auto closed = std::make_shared<std::atomic<std::size_t>>(0);
+  auto shared_match = std::make_shared<decltype(match)>(std::move(match));
+  auto why = std::make_shared<std::string>(std::move(reason_string));
+  auto remaining = std::make_shared<std::atomic<std::size_t>>(loops_.size());
+  auto shared_done = std::make_shared<std::function<void(std::size_t)>>(std::move(done));
+  for (std::size_t i = 0; i < loops_.size(); ++i) {
+    asio::post(loops_.at(i), [this, i, closed, shared_match, why, code, remaining, shared_done, options] {
+      auto conns = loop_state_[i]->connections;  // copy: close() may erase
+      for (auto* c : conns) {
+        if (c->accepted() && (*shared_match)(c->principal())) {
+          core::log::info("closing {} (cert {}): {}", c->principal().client_id, c->principal().certificate_id.substr(0, 12),
+                          *why);
+          if (options.end_session) c->end_session_on_close();
+          c->close(code, true, options.publish_will, *why);
+          closed->fetch_add(1);
+        }
+      }
+      if (remaining->fetch_sub(1) == 1 && *shared_done) (*shared_done)(closed->load());
+    });
+  }
+}
+
+void Broker::publish_event(std::string topic, std::string payload) {
+  if (stopping_) return;
+  asio::post(loops_.at(0), [this, topic = std::move(topic), payload = std::move(payload)] {
+    if (stopping_) return;
+    auto m = Message::make(topic, core::as_bytes(payload), mqtt::Properties{}, mqtt::Qos::k1, false, 0, nullptr);
+    publish(m, {});
+  });
+}
+
 void Broker::for_each_loop(std::function<void(std::size_t, LoopState&)> fn, std::function<void()> done) {
   const std::size_t from = t_loop;
   auto remaining = std::make_shared<std::atomic<std::size_t>>(loops_.size());

@@ -20,6 +20,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include "authz/authorizer.h"
+#include "broker/hooks.h"
 #include "broker/message.h"
 #include "broker/options.h"
 #include "broker/retained.h"
@@ -47,6 +48,12 @@ struct Stats {
   std::atomic<std::int64_t> connections_open{0};
 };
 
+// How Broker::close_where() ends the connections it closes.
+struct CloseOptions {
+  bool publish_will = false;  // true: the will is published as on any abnormal disconnect
+  bool end_session = false;   // true: a persistent session is discarded too (DeleteConnection cleanSession)
+};
+
 class Broker {
  public:
   Broker(Options options, std::shared_ptr<boost::asio::ssl::context> tls, const authz::Authorizer& authorizer,
@@ -65,6 +72,21 @@ class Broker {
 
   const Options& options() const { return options_; }
   const authz::Authorizer& authorizer() const { return authorizer_; }
+  // Installs the identity/lifecycle hooks. REQUIRES: before start(); `hooks` outlives the broker.
+  void set_hooks(Hooks* hooks) { hooks_ = hooks; }
+  Hooks* hooks() const { return hooks_; }
+
+  // ---- called from any thread (control plane, registries) ----
+
+  // Closes, on every loop, each accepted connection whose principal matches: v5 clients get
+  // DISCONNECT `code` with `reason_string`; wills are not published (the identity behind them is no
+  // longer trusted). `done(closed)` runs off-loop once every loop has looked. Thread-safe.
+  void close_where(std::function<bool(const authz::Principal&)> match, mqtt::ReasonCode code,
+                   std::string reason_string, std::function<void(std::size_t closed)> done = {},
+                   CloseOptions options = {});
+  // Publishes a message from the server itself (lifecycle and registry events, QoS 1, not
+  // retained) as if from a client with every permission. Thread-safe.
+  void publish_event(std::string topic, std::string payload);
   core::Clock& clock() { return clock_; }
   Stats& stats() { return stats_; }
   boost::asio::io_context& loop_context(std::size_t i) { return loops_.at(i); }
@@ -140,6 +162,7 @@ class Broker {
   Options options_;
   std::shared_ptr<boost::asio::ssl::context> tls_;
   const authz::Authorizer& authorizer_;
+  Hooks* hooks_ = nullptr;
   store::BrokerStore& store_;
   core::Clock& clock_;
   Stats stats_;

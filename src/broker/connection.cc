@@ -144,6 +144,10 @@ asio::awaitable<void> Connection::run() {
   if (session_) {
     broker_.disconnected(self, session_, std::move(will_), publish_will_);
     session_.reset();
+    if (auto* h = broker_.hooks()) {
+      h->on_disconnected(principal_, close_reason_.value_or(mqtt::ReasonCode::kUnspecifiedError), client_disconnect_,
+                         !close_reason_.has_value());
+    }
   }
   // Let a final write (CONNACK refusal, DISCONNECT) drain, bounded; do_write closes the socket after it.
   if (!writing_ && out_.empty()) shutdown_socket();
@@ -220,13 +224,15 @@ void Connection::refuse_connect(std::uint8_t v3_code, mqtt::ReasonCode v5_code, 
   close(v5_code, false, false);
 }
 
-void Connection::close(mqtt::ReasonCode reason, bool notify, bool publish_will) {
+void Connection::close(mqtt::ReasonCode reason, bool notify, bool publish_will, std::string_view reason_string) {
   if (closing_) return;
   closing_ = true;
+  close_reason_ = reason;
   publish_will_ = publish_will;
   if (notify && version_ == mqtt::Version::k5) {
     mqtt::Disconnect d;
     d.reason = reason;
+    if (!reason_string.empty()) d.props.reason_string = reason_string;
     send(d);
   }
   keepalive_timer_.cancel();

@@ -42,6 +42,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t loop() const { return loop_; }
   mqtt::Version version() const { return version_; }
   const authz::Principal& principal() const { return principal_; }
+  bool accepted() const { return connected_ && !closing_; }  // CONNECT accepted, not closing
+  // The session ends with this connection even if it is persistent. Call on the connection's loop.
+  void end_session_on_close() {
+    if (session_) session_->set_persistent(false);
+  }
 
   // Called by the broker on the home loop once the session is bound: sends CONNACK and resumes.
   void attached(SessionPtr session, bool session_present);
@@ -53,7 +58,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::size_t send_window() const { return client_receive_max_; }
   bool backlog_full() const;
   // Ends the connection: a v5 client gets DISCONNECT with `reason` first when `notify` is set.
-  void close(mqtt::ReasonCode reason, bool notify, bool publish_will);
+  // `reason_string` goes into a v5 DISCONNECT (allowed whatever Request Problem Information says).
+  void close(mqtt::ReasonCode reason, bool notify, bool publish_will, std::string_view reason_string = {});
   bool closing() const { return closing_; }
 
   void send_suback(std::uint16_t packet_id, std::vector<std::uint8_t> codes);
@@ -111,6 +117,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool socket_closed_ = false;
   bool publish_will_ = true;
   std::optional<mqtt::ReasonCode> reason_override_;  // set by reject(), read by fail()
+  std::optional<mqtt::ReasonCode> close_reason_;     // why close() ended the connection (first call)
+  bool client_disconnect_ = false;                   // the client sent DISCONNECT
   SessionPtr session_;
   std::optional<WillState> will_;
   bool clean_start_ = true;

@@ -4,6 +4,7 @@
 
 #include "broker/broker.h"
 #include "broker/connection.h"
+#include "core/net/tls.h"
 #include "core/log.h"
 #include "mqtt/topic.h"
 
@@ -107,6 +108,20 @@ core::Result<void> Connection::on_connect(const mqtt::Connect& c) {
   }
   requested_expiry_ = v5 ? c.props.session_expiry_interval.value_or(0) : expiry;
 
+  // Identity: the certificate must be registered and active, its CA too (docs/identity.md).
+  if (auto* h = broker_.hooks()) {
+    const std::string der = core::net::peer_certificate_der(stream_.native_handle());
+    auto a = h->admit(principal_, der, peer_);
+    if (!a.admitted) {
+      broker_.stats().authz_denied.fetch_add(1, std::memory_order_relaxed);
+      core::log::info("CONNECT {} ({}, cert {}): identity refused: {}", client_id, peer_,
+                      principal_.certificate_id.substr(0, 12), a.log_reason);
+      refuse_connect(static_cast<std::uint8_t>(mqtt::ConnectReturnCode::kNotAuthorized),
+                     mqtt::ReasonCode::kNotAuthorized, a.public_reason.empty() ? "not authorized" : a.public_reason);
+      return {};
+    }
+  }
+
   // iot:Connect: the resource is the client id.
   const auto d = broker_.authorizer().authorize(principal_, authz::Action::kConnect, client_id);
   if (!d.allowed()) {
@@ -150,6 +165,7 @@ void Connection::attached(SessionPtr session, bool session_present) {
     if (granted_expiry_ != requested_expiry_) ack.props.session_expiry_interval = granted_expiry_;
   }
   send(ack);
+  if (auto* h = broker_.hooks()) h->on_connected(principal_, peer_, session_present);
   core::log::debug("{} connected ({}, v{}, cert {}, session {})", principal_.client_id, peer_,
                    version_ == mqtt::Version::k5 ? 5 : 3, principal_.certificate_id.substr(0, 12),
                    session_present ? "resumed" : "new");

@@ -131,7 +131,9 @@ core::Result<void> Connection::on_disconnect(const mqtt::Disconnect& d) {
     session_->expiry_interval = e;
     session_->set_persistent(e > 0);
   }
-  close(mqtt::ReasonCode::kSuccess, false, with_will);  // a normal DISCONNECT discards the will [MQTT-3.14.4-3]
+  client_disconnect_ = true;
+  close(version_ == mqtt::Version::k5 ? d.reason : mqtt::ReasonCode::kSuccess, false,
+        with_will);  // a normal DISCONNECT discards the will [MQTT-3.14.4-3]
   return {};
 }
 

@@ -2,12 +2,38 @@
 // API (CreateKeysAndCertificate) is the online way; this one is for bootstrapping, tests and demos.
 #include <memory>
 
+#include <boost/json.hpp>
+
+#include "certs/certs.h"
 #include "cli/commands.h"
+#include "control/client.h"
+#include "core/clock.h"
 #include "pki/pki.h"
 
 namespace tenet::cli {
+namespace {
 
-void add_ca_command(CLI::App& app) {
+core::Result<void> register_issued(const std::string& data_dir, const std::string& cert_pem,
+                                   const pki::CertAndKey& ca) {
+  control::ClientFlags flags;
+  flags.data_dir = data_dir;
+  if (auto cfg = control::resolve(flags)) {
+    boost::json::object body{{"certificatePem", cert_pem}, {"caCertificatePem", ca.cert_pem}, {"status", "ACTIVE"}};
+    auto r = control::send(*cfg, "POST", "/certificate/register?setAsActive=true", boost::json::serialize(body));
+    if (r && r->ok()) return {};
+    if (r) {
+      return core::fail(core::Errc::kInternal, "RegisterCertificate failed: " + r->error_type + ": " + r->message);
+    }
+    if (r.error().code != core::Errc::kUnavailable) return core::propagate(std::move(r));
+    // Not reachable: the server is not running; register offline below.
+  }
+  core::SystemClock clock;
+  return certs::register_offline(data_dir + "/tenet.db", cert_pem, ca, clock);
+}
+
+}  // namespace
+
+CLI::App* add_ca_command(CLI::App& app) {
   struct Flags {
     std::string data_dir, name, out_dir, key_type = "ec-p256";
     int days = 365;
@@ -44,10 +70,17 @@ void add_ca_command(CLI::App& app) {
     if (auto r = pki::write_file_atomic(f->out_dir + "/" + f->name + ".pem", issued->cert_pem, 0644); !r) {
       return set_exit_code(r.error());
     }
+    // Zero trust: a certificate only counts once it is registered. Through the running server's API
+    // (RegisterCertificate, so live indexes see it at once), else straight into the stopped
+    // server's database (loaded at its next start).
+    if (auto r = register_issued(f->data_dir, issued->cert_pem, pki::CertAndKey{*cert, *key}); !r) {
+      return set_exit_code(r.error());
+    }
     auto id = pki::certificate_id(issued->cert_pem);
     std::printf("%s\n", id ? id->c_str() : "");
     set_exit_code(0);
   });
+  return ca;
 }
 
 }  // namespace tenet::cli

@@ -18,9 +18,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "tenet 0.1.0");
   tenet::cli::add_server_command(app);
-  tenet::cli::add_ca_command(app);
+  auto* ca = tenet::cli::add_ca_command(app);
   tenet::cli::add_bench_command(app);
   tenet::cli::add_admin_commands(app);
+  tenet::cli::add_registry_commands(app, ca);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -77,6 +77,7 @@ class AccessKeys {
 
   // The signing material of a key, for SigV4 verification (nullopt when unknown).
   std::optional<KeyMaterial> lookup(std::string_view access_key_id) const;
+  std::int64_t now_ms() const { return clock_.unix_ms(); }
   // Records a successful use (persisted at most once a minute per key).
   void touch(std::string_view access_key_id);
 

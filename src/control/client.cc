@@ -147,7 +147,7 @@ core::Result<ClientConfig> resolve(const ClientFlags& f) {
 }
 
 core::Result<ApiResponse> send(const ClientConfig& c, std::string_view method, std::string_view target,
-                               std::string_view body) {
+                               std::string_view body, const std::vector<std::pair<std::string, std::string>>& extra) {
   auto url = boost::urls::parse_uri(c.endpoint_url);
   if (!url || url->scheme() != "https" || url->host().empty()) {
     return core::fail(Errc::kInvalidArgument, "endpoint must be an https:// URL, got \"" + c.endpoint_url + "\"");
@@ -184,6 +184,7 @@ core::Result<ApiResponse> send(const ClientConfig& c, std::string_view method, s
 
   std::vector<sigv4::Header> headers{{"Host", host_header}};
   if (!body.empty()) headers.push_back({"Content-Type", "application/json"});
+  for (const auto& [k, v] : extra) headers.push_back({k, v});
   auto added = sigv4::sign(method, target, headers, body,
                            sigv4::SigningCredentials{c.access_key_id, c.secret_access_key, c.session_token},
                            c.region, c.service, std::chrono::system_clock::now());

@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/json/value.hpp>
 
@@ -58,8 +60,10 @@ struct ApiResponse {
 // Sends one signed request. `target` is the raw request-target (path already percent-encoded, with
 // the query). Errors (no response at all): kInvalidArgument (bad URL), kUnavailable (connect, TLS),
 // kTimeout.
+// `headers` are added (and signed), e.g. x-amzn-principal.
 core::Result<ApiResponse> send(const ClientConfig& config, std::string_view method, std::string_view target,
-                               std::string_view body = {});
+                               std::string_view body = {},
+                               const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Percent-encodes one URI label or query value (RFC 3986 unreserved set kept).
 std::string encode_label(std::string_view s);

@@ -23,6 +23,7 @@ struct Setup {
   core::SystemClock clock;
   std::unique_ptr<control::AccessKeys> keys;
   std::unique_ptr<control::Tags> tags;
+  control::Endpoints endpoints{"127.0.0.1:8883", "", ""};
   control::Router router;
   std::unique_ptr<control::Dispatcher> dispatcher;
   Setup() {
@@ -30,7 +31,7 @@ struct Setup {
     (void)keys->ensure_bootstrap("TNTAFUZZ", "fuzz-secret");
     tags = std::move(*control::Tags::open(db.path()));
     tags->add_type("thing", [](std::string_view n) { return n == "t"; });
-    control::add_endpoint_operations(router, {"127.0.0.1:8883", "", ""});
+    control::add_endpoint_operations(router, endpoints);
     control::add_tag_operations(router, *tags);
     control::add_introspection_operations(router);
     dispatcher = std::make_unique<control::Dispatcher>(router, *keys, control::AuthOptions{"us-east-1", std::chrono::seconds(300)},

@@ -18,12 +18,12 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::string request_id() {
+}  // namespace
+
+std::string new_request_id() {
   const std::string h = random_string(32, "0123456789abcdef");
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20, 12);
 }
-
-}  // namespace
 
 Dispatcher::Dispatcher(const Router& router, const AccessKeys& keys, AuthOptions auth, const core::Clock& clock,
                        AuditSink audit)
@@ -36,7 +36,7 @@ HttpResponse Dispatcher::handle(const HttpRequest& req, std::string_view source)
   call.raw_target = req.target;
   call.body = req.body;
   call.source = std::string(source);
-  call.request_id = request_id();
+  call.request_id = new_request_id();
   for (const auto& [k, v] : req.headers) call.headers.emplace_back(lower(k), v);
 
   std::string_view target = req.target;

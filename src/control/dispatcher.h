@@ -37,6 +37,9 @@ struct AuthOptions {
   std::chrono::seconds max_skew{300};
 };
 
+// A fresh x-amzn-RequestId (random, UUID-shaped).
+std::string new_request_id();
+
 // Receives one JSON object per request (who, what, which resource, outcome, source).
 using AuditSink = std::function<void(const boost::json::object&)>;
 

@@ -25,7 +25,7 @@ class DispatcherTest : public ::testing::Test {
     ASSERT_TRUE(k) << k.error();
     keys = std::move(*k);
     ASSERT_TRUE(keys->ensure_bootstrap("TNTAADMIN", "admin-secret"));
-    add_endpoint_operations(router, Endpoints{"127.0.0.1:8884", "", ""});
+    add_endpoint_operations(router, endpoints);
     add_access_key_operations(router, *keys);
     router.add({"Boom", "GET", "/boom", control_services(), [](Call&) -> Reply { throw std::runtime_error("x"); }});
     dispatcher = std::make_unique<Dispatcher>(router, *keys, AuthOptions{"eu-west-1", 300s}, clock,
@@ -55,6 +55,7 @@ class DispatcherTest : public ::testing::Test {
 
   testing::TempDb db;
   core::testing::FakeClock clock;
+  Endpoints endpoints{"127.0.0.1:8884", "", ""};
   std::unique_ptr<AccessKeys> keys;
   Router router;
   std::unique_ptr<Dispatcher> dispatcher;

@@ -37,6 +37,7 @@ http::response<http::string_body> to_beast(HttpResponse r, unsigned version, boo
 HttpResponse error_response(const Reply& reply) {
   HttpResponse r;
   r.status = reply.status;
+  r.headers.emplace_back("x-amzn-RequestId", new_request_id());
   r.headers.emplace_back("Content-Type", "application/json");
   r.headers.emplace_back("x-amzn-ErrorType", reply.error_type);
   r.body = boost::json::serialize(reply.body);
@@ -114,11 +115,12 @@ struct HttpServer::Impl {
         } else if (ec == http::error::header_limit) {
           reply = errors::make(431, "RequestHeaderFieldsTooLarge",
                                "request headers exceed " + std::to_string(options.max_header_bytes) + " bytes");
-        } else if (ec != http::error::end_of_stream && ec != beast::error::timeout &&
-                   ec != asio::error::operation_aborted && ec != asio::ssl::error::stream_truncated &&
-                   ec != asio::error::eof && ec != asio::error::connection_reset && bytes > 0) {
+        } else if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+                   ec != http::error::end_of_stream && ec != http::error::partial_message) {
+          // A parse error (request line, header, chunking, version...): say so before closing.
           reply = errors::invalid_request("malformed HTTP request: " + ec.message());
         }
+        (void)bytes;
         if (reply) {
           auto res = to_beast(error_response(*reply), 11, false);
           beast::get_lowest_layer(stream).expires_after(options.idle_timeout);

@@ -9,9 +9,10 @@ namespace {
 namespace json = boost::json;
 
 
-json::object key_json(const AccessKeyInfo& k) {
+json::object key_json(const AccessKeyInfo& k, std::int64_t now_ms) {
+  const bool expired = k.expires_at_ms != 0 && k.expires_at_ms <= now_ms;
   json::object o{{"accessKeyId", k.access_key_id},
-                 {"status", k.active ? "Active" : "Inactive"},
+                 {"status", expired ? "Expired" : k.active ? "Active" : "Inactive"},
                  {"description", k.description},
                  {"bootstrap", k.bootstrap},
                  {"createDate", static_cast<double>(k.created_at_ms) / 1000.0}};
@@ -41,7 +42,7 @@ std::string advertised_endpoint(const std::string& host, unsigned port) {
 }
 
 void add_endpoint_operations(Router& router, const Endpoints& endpoints) {
-  router.add({"DescribeEndpoint", "GET", "/endpoint", control_services(), [endpoints](Call& call) -> Reply {
+  router.add({"DescribeEndpoint", "GET", "/endpoint", control_services(), [&endpoints](Call& call) -> Reply {
                 auto type = call.query_param("endpointType").value_or("iot:Data-ATS");
                 call.resource = std::string(type);
                 std::string address;
@@ -67,6 +68,11 @@ void add_access_key_operations(Router& router, AccessKeys& keys) {
   router.add({"CreateAccessKey", "POST", "/tenet/access-keys", svc, [&keys](Call& call) -> Reply {
                 auto body = call.json();
                 if (!body) return errors::from(body.error());
+                for (const char* k : {"description", "policyDocument"}) {
+                  if (auto it = body->find(k); it != body->end() && !it->value().is_string()) {
+                    return errors::invalid_request(std::string(k) + " must be a string");
+                  }
+                }
                 std::string description = get_string(*body, "description").value_or("");
                 std::string policy = get_string(*body, "policyDocument").value_or("");
                 std::int64_t duration = 0;
@@ -79,7 +85,7 @@ void add_access_key_operations(Router& router, AccessKeys& keys) {
                 auto k = keys.create(description, std::chrono::seconds(duration), policy);
                 if (!k) return errors::from(k.error());
                 call.resource = k->info.access_key_id;
-                json::object ak = key_json(k->info);
+                json::object ak = key_json(k->info, keys.now_ms());
                 ak["secretAccessKey"] = k->secret_access_key;
                 if (!k->session_token.empty()) ak["sessionToken"] = k->session_token;
                 return Reply::json({{"accessKey", std::move(ak)}});
@@ -96,7 +102,7 @@ void add_access_key_operations(Router& router, AccessKeys& keys) {
                     more = true;
                     break;
                   }
-                  out.push_back(key_json(k));
+                  out.push_back(key_json(k, keys.now_ms()));
                   last = k.access_key_id;
                 }
                 json::object r{{"accessKeys", std::move(out)}};

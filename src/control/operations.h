@@ -23,7 +23,7 @@ struct Endpoints {
   std::string jobs;           // iot:Jobs ("" until served)
 };
 
-// DescribeEndpoint.
+// DescribeEndpoint. `endpoints` is read at call time and must outlive the router.
 void add_endpoint_operations(Router& router, const Endpoints& endpoints);
 // tenet's own: CreateAccessKey, ListAccessKeys, UpdateAccessKey, DeleteAccessKey under
 // /tenet/access-keys. `keys` must outlive the router.

@@ -2,6 +2,7 @@
 
 #include <csignal>
 #include <memory>
+#include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -18,8 +19,22 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/net/tls.h"
+#include "server/connection_operations.h"
 #include "server/data_dir.h"
+#include "server/hooks.h"
 #include "store/broker_store.h"
+#ifdef TENET_HAVE_policies
+#include "control/arn.h"
+#include "policies/policies.h"
+#endif
+#ifdef TENET_HAVE_certs
+#include "certs/certs.h"
+#include "pki/inspect.h"
+#include "sigv4/sigv4.h"
+#endif
+#ifdef TENET_HAVE_registry
+#include "registry/registry.h"
+#endif
 
 namespace tenet::server {
 namespace {
@@ -76,31 +91,172 @@ core::Result<void> run(const Config& config) {
   tls.client_ca_pems = {dir->ca.cert_pem};
   tls.require_client_cert = true;
   tls.alpn = {"x-amzn-mqtt-ca", "mqtt"};
+#ifdef TENET_HAVE_certs
+  // Customer CAs, certificates registered without a CA, expiry: the certificate registry decides at
+  // CONNECT and says why (docs/identity.md).
+  tls.defer_chain_verification = true;
+  tls.client_cert_filter = std::make_shared<std::function<bool(std::string_view)>>();
+#endif
   auto ctx = core::net::make_server_context(tls);
   if (!ctx) return core::propagate(std::move(ctx));
 
   core::SystemClock clock;
   broker::Broker broker(config.mqtt, *ctx, *authorizer, **store, clock);
-  if (auto r = broker.start(); !r) return r;
+  ServerHooks hooks;
+  broker.set_hooks(&hooks);
 
   // Control plane: access keys, routes, audit trail, HTTPS listener.
   auto keys = control::AccessKeys::open(dir->db_path(), dir->master_key, clock);
-  if (!keys) return fail_stop(broker, std::move(keys).error().with_context("loading access keys"));
-  if (auto r = (*keys)->ensure_bootstrap(dir->admin.access_key_id, dir->admin.secret_access_key); !r) {
-    return fail_stop(broker, std::move(r).error());
-  }
+  if (!keys) return core::fail(std::move(keys).error().with_context("loading access keys"));
+  if (auto r = (*keys)->ensure_bootstrap(dir->admin.access_key_id, dir->admin.secret_access_key); !r) return r;
   auto tags = control::Tags::open(dir->db_path());
-  if (!tags) return fail_stop(broker, std::move(tags).error());
+  if (!tags) return core::propagate(std::move(tags));
   auto audit = control::AuditLog::open(dir->audit_log_path());
-  if (!audit) return fail_stop(broker, std::move(audit).error());
+  if (!audit) return core::propagate(std::move(audit));
 
   control::Partition partition{config.region, config.account_id};
   control::Router router;
-  control::add_endpoint_operations(
-      router, control::Endpoints{control::advertised_endpoint(endpoint_host(config), broker.endpoint().port()), "", ""});
+  control::Endpoints endpoints;  // filled once the listeners are bound
+  control::add_endpoint_operations(router, endpoints);
   control::add_access_key_operations(router, **keys);
   control::add_tag_operations(router, **tags);
+  // ---- identity wiring: certs (issue 4) ----
+#ifdef TENET_HAVE_certs
+  // The certificate and CA registry (docs/identity.md#certificates-and-cas): its control-plane
+  // operations, and the CONNECT gate. `certs_registry` outlives the router and the broker's use of
+  // it (the broker is stopped before run() returns). Later blocks may wrap hooks.admit_fn.
+  auto certs_registry = certs::Registry::open(dir->db_path(), dir->ca, partition, clock);
+  if (!certs_registry) return core::fail(std::move(certs_registry).error().with_context("loading certificates"));
+  (*certs_registry)->add_operations(router, **tags);
+  hooks.admit_fn = [reg = certs_registry->get(), &clock](authz::Principal& who, std::string_view der,
+                                                        std::string_view peer) {
+    const certs::Admission a = reg->admit(der, clock.wall());
+    if (a.certificate) {
+      who.certificate_id = a.certificate->id;
+      if (who.common_name.empty()) who.common_name = pki::first_value(a.certificate->info.subject, "CN");
+    }
+    if (a.admitted()) return broker::Admission{};
+    // Generic for the peer (no hint whether the certificate is known); the log says why.
+    return broker::Admission{false, "not authorized",
+                             std::string(certs::to_string(a.refusal)) + ": " + a.reason + " (peer " +
+                                 std::string(peer) + ")"};
+  };
+#endif
+  // ---- end certs ----
+  // ---- identity wiring: registry (issue 4) ----
+#ifdef TENET_HAVE_registry
+  // The thing registry and fleet index (docs/identity.md#things-types-and-groups). It outlives the
+  // router and the broker (stopped before run() returns). Still to wire by the integrator: broker
+  // CONNECT/disconnect -> connected()/disconnected() and publishing their presence events;
+  // on_change observers -> closing sessions of detached principals / deleted things.
+  auto thing_registry = registry::Registry::open(dir->db_path(), partition, clock);
+  if (!thing_registry) return core::fail(std::move(thing_registry).error().with_context("loading the thing registry"));
+  (*thing_registry)->add_operations(router, **tags);
+#ifdef TENET_HAVE_certs
+  // AttachThingPrincipal accepts registered certificates of this account; DeleteCertificate refuses
+  // while things are attached.
+  (*thing_registry)->set_principal_query([certs = certs_registry->get(), partition](std::string_view principal) {
+    auto arn = control::parse_arn(principal);
+    if (!arn || arn->region != partition.region || arn->account_id != partition.account_id) return false;
+    auto [type, id] = arn->type_and_name();
+    return type == "cert" && certs->find(id) != nullptr;
+  });
+  (*certs_registry)->set_attached_query(
+      [things = thing_registry->get()](std::string_view certificate_arn) { return things->has_things(certificate_arn); });
+#endif
+#endif
+  // ---- end registry ----
+  // ---- policies (issue 5) ----
+#ifdef TENET_HAVE_policies
+  auto policy_store = policies::PolicyStore::open(dir->db_path(), partition, clock);
+  if (!policy_store) return core::fail(std::move(policy_store).error().with_context("loading policies"));
+  (*policy_store)->add_operations(router, **tags);
+#ifdef TENET_HAVE_certs
+  (*policy_store)->set_target_query([reg = certs_registry->get()](std::string_view arn) {
+    auto a = control::parse_arn(arn);
+    if (!a) return false;
+    auto [type, name] = a->type_and_name();
+    if (type == "cert") return reg->find(name) != nullptr;
+    return true;  // thing groups: the thing registry answers once wired below
+  });
+#endif
+#ifdef TENET_HAVE_registry
+  (*policy_store)->set_group_ancestors(
+      [things = thing_registry->get()](std::string_view group) {
+        std::vector<std::string> names;
+        for (const auto& g : things->ancestors_of(group)) names.push_back(g->name);
+        return names;
+      });
+  (*policy_store)->set_thing_groups(
+      [things = thing_registry->get()](std::string_view thing) { return things->static_groups_with_ancestors(thing); });
+  (*policy_store)->set_context_builder([things = thing_registry->get()](std::string_view principal_arn,
+                                                                        std::string_view client_id) {
+    policy::Context c;
+    c.client_id = std::string(client_id);
+    if (auto t = things->thing_for_connection(principal_arn, client_id)) {
+      policy::ThingInfo ti;
+      ti.name = t->name;
+      ti.type_name = t->type_name;
+      ti.attributes = t->attributes;
+      ti.is_attached = true;
+      c.thing = std::move(ti);
+    }
+    return c;
+  });
+#endif
+#endif
+  // ---- end policies ----
+#ifdef TENET_HAVE_certs
+  // Certificates tenet has never heard of (not registered, not from an auto-registering CA) are
+  // refused in the TLS handshake; known ones are decided at CONNECT with a logged reason.
+  *tls.client_cert_filter = [reg = certs_registry->get()](std::string_view der) {
+    if (reg->find(sigv4::sha256_hex(der))) return true;
+    auto pem = pki::certificate_pem_from_der(der);
+    if (!pem) return false;
+    for (const auto& ca : reg->list_cas()) {
+      if (ca->active && ca->auto_registration && pki::verify_issued_by(*pem, ca->pem)) return true;
+    }
+    core::log::info("tls: refused an unknown client certificate {}", sigv4::sha256_hex(der).substr(0, 12));
+    return false;
+  };
+  // Live enforcement (docs/identity.md#live-enforcement): when a certificate, its CA or a CRL
+  // changes, every session whose certificate is no longer admissible is closed on every loop at
+  // once. JITR events go out on MQTT.
+  (*certs_registry)->on_change([&broker, &clock, reg = certs_registry->get()](const certs::Change& ch) {
+    if (ch.kind == certs::Change::kRegisteredPending) {
+      broker.publish_event(ch.event_topic, ch.event_payload);
+      return;
+    }
+    if (ch.affected.empty()) return;
+    auto refused = std::make_shared<std::unordered_map<std::string, std::string>>();
+    for (const auto& id : ch.affected) {
+      auto cert = reg->find(id);
+      if (!cert) {
+        (*refused)[id] = "certificate deleted";
+        continue;
+      }
+      auto a = reg->admit(cert->pem, clock.wall());
+      if (!a.admitted()) (*refused)[id] = std::string(certs::to_string(a.refusal)) + ": " + a.reason;
+    }
+    if (refused->empty()) return;
+    broker.close_where(
+        [refused](const authz::Principal& p) { return refused->count(p.certificate_id) != 0; },
+        mqtt::ReasonCode::kAdministrativeAction, "certificate is no longer trusted",
+        [refused](std::size_t n) {
+          if (n > 0) core::log::info("live enforcement: closed {} session(s) of {} certificate(s)", n, refused->size());
+        });
+  });
+#endif
+#ifndef TENET_HAVE_certs
+  // Without the certificate registry the TLS handshake's chain check (built-in CA only) is the
+  // identity check.
+  hooks.admit_fn = [](authz::Principal&, std::string_view, std::string_view) { return broker::Admission{}; };
+#endif
+  add_connection_operations(router, broker);
   control::add_introspection_operations(router);
+
+  if (auto r = broker.start(); !r) return r;
+  endpoints.mqtt = control::advertised_endpoint(endpoint_host(config), broker.endpoint().port());
 
   control::Dispatcher dispatcher(router, **keys,
                                  control::AuthOptions{config.region, std::chrono::seconds(config.clock_skew_seconds)},
@@ -117,9 +273,9 @@ core::Result<void> run(const Config& config) {
   control::HttpServer api(config.control, *control_ctx, dispatcher);
   if (auto r = api.start(); !r) return fail_stop(broker, std::move(r).error());
 
-  boost::json::object endpoints{{"mqtt", host_port(broker.endpoint())},
+  boost::json::object endpoints_json{{"mqtt", host_port(broker.endpoint())},
                                 {"control", "https://" + host_port(api.endpoint())}};
-  if (auto r = pki::write_file_atomic(dir->endpoints_path(), boost::json::serialize(endpoints) + "\n", 0644); !r) {
+  if (auto r = pki::write_file_atomic(dir->endpoints_path(), boost::json::serialize(endpoints_json) + "\n", 0644); !r) {
     api.stop();
     broker.stop();
     return r;

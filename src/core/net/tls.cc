@@ -90,6 +90,34 @@ Result<std::shared_ptr<ssl::context>> make_server_context(const ServerTlsOptions
     if (o.require_client_cert) {
       ctx->set_verify_mode(ssl::verify_peer | ssl::verify_fail_if_no_peer_cert);
     }
+    if (o.defer_chain_verification) {
+      ctx->set_verify_callback([filter = o.client_cert_filter](bool preverified, ssl::verify_context& vc) {
+        X509_STORE_CTX* sc = vc.native_handle();
+        if (filter && *filter && X509_STORE_CTX_get_error_depth(sc) == 0) {
+          X509* leaf = X509_STORE_CTX_get_current_cert(sc);
+          unsigned char* buf = nullptr;
+          const int n = leaf ? i2d_X509(leaf, &buf) : -1;
+          if (n <= 0) return false;
+          const bool known = (*filter)(std::string_view(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n)));
+          OPENSSL_free(buf);
+          if (!known) return false;
+        }
+        if (preverified) return true;
+        switch (X509_STORE_CTX_get_error(sc)) {
+          case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+          case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+          case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+          case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+          case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+          case X509_V_ERR_CERT_UNTRUSTED:
+          case X509_V_ERR_CERT_HAS_EXPIRED:
+          case X509_V_ERR_CERT_NOT_YET_VALID:
+            return true;  // decided at CONNECT by the identity registry
+          default:
+            return false;
+        }
+      });
+    }
     // Session tickets/cache keep resumption cheap for reconnect storms.
     SSL_CTX_set_session_cache_mode(ctx->native_handle(), SSL_SESS_CACHE_SERVER);
     static const unsigned char kSid[] = "tenet";
@@ -149,6 +177,18 @@ std::string peer_certificate_pem(SSL* ssl) {
   std::string out(data, static_cast<std::size_t>(n));
   BIO_free(bio);
   X509_free(x);
+  return out;
+}
+
+std::string peer_certificate_der(SSL* ssl) {
+  X509* x = SSL_get1_peer_certificate(ssl);
+  if (!x) return {};
+  unsigned char* buf = nullptr;
+  const int n = i2d_X509(x, &buf);
+  X509_free(x);
+  if (n <= 0) return {};
+  std::string out(reinterpret_cast<const char*>(buf), static_cast<std::size_t>(n));
+  OPENSSL_free(buf);
   return out;
 }
 

@@ -130,5 +130,48 @@ TEST(TlsStream, ClientWithoutCertificateFailsTheHandshake) {
   EXPECT_TRUE(server_failed);
 }
 
+// A client certificate from a CA the server does not trust: refused by default, let through to the
+// identity registry with defer_chain_verification (which still proves key possession and reports
+// the certificate for the CONNECT-time decision).
+bool handshake_with_foreign_client_cert(bool defer, std::string* peer_der) {
+  Pki p;
+  auto other_ca = *pki::create_root_ca("customer CA", 1);
+  pki::CertOptions co;
+  co.common_name = "foreign-device";
+  auto foreign = *pki::issue(other_ca, co, false);
+  ServerTlsOptions so{p.server.cert_pem, p.server.key_pem, {p.ca.cert_pem}, true, {}};
+  so.defer_chain_verification = defer;
+  auto sctx = make_server_context(so);
+  auto cctx = make_client_context({p.ca.cert_pem, foreign.cert_pem, foreign.key_pem, {}});
+  EXPECT_TRUE(sctx && cctx);
+  asio::io_context io;
+  tcp::acceptor acc(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  bool server_ok = false;
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    auto [aec, sock] = co_await acc.async_accept(kTuple);
+    TlsStream s(std::move(sock), **sctx);
+    server_ok = !(co_await s.async_handshake());
+    if (server_ok) *peer_der = peer_certificate_der(s.native_handle());
+  }, asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    asio::ssl::stream<tcp::socket> c(io, **cctx);
+    co_await c.lowest_layer().async_connect(acc.local_endpoint(), kTuple);
+    co_await c.async_handshake(asio::ssl::stream_base::client, kTuple);
+    c.lowest_layer().close();
+  }, asio::detached);
+  io.run_for(std::chrono::seconds(10));
+  EXPECT_FALSE(!server_ok && defer);
+  return server_ok;
+}
+
+TEST(TlsStream, ForeignClientCertificateIsRefusedUnlessVerificationIsDeferred) {
+  std::string der;
+  EXPECT_FALSE(handshake_with_foreign_client_cert(false, &der));
+  EXPECT_TRUE(der.empty());
+  EXPECT_TRUE(handshake_with_foreign_client_cert(true, &der));
+  ASSERT_FALSE(der.empty());
+  EXPECT_EQ(static_cast<unsigned char>(der[0]), 0x30u);  // a DER SEQUENCE
+}
+
 }  // namespace
 }  // namespace tenet::core::net
