@@ -26,8 +26,10 @@ test: deps build unit-test integration-test
 unit-test:
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
+# Test files run in parallel (one worker per file at a time: module-scoped servers stay together).
+PYTEST_WORKERS ?= 4
 integration-test:
-	TENET_BIN=$(abspath $(BUILD))/src/cli/tenet $(PYTHON) -m pytest -c test/pytest.ini test
+	TENET_BIN=$(abspath $(BUILD))/src/cli/tenet $(PYTHON) -m pytest -c test/pytest.ini -n $(PYTEST_WORKERS) --dist loadfile test
 
 # Unit tests (and corpus replays) again under AddressSanitizer + UndefinedBehaviorSanitizer.
 asan-test: deps

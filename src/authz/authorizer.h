@@ -3,8 +3,14 @@
 // The single decision point the broker (and later the APIs) ask before anything happens
 // (docs/policy.md). Deny by default: an authorizer with no opinion denies.
 
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+
+namespace tenet::policy {
+class BoundPolicySet;
+}
 
 namespace tenet::authz {
 
@@ -18,6 +24,15 @@ struct Principal {
   std::string common_name;     // subject CN of the client certificate
   std::string client_id;       // MQTT client id (empty until CONNECT is read)
   std::string thing_name;      // the connection's thing (set by the identity registry at CONNECT)
+  std::string session_id;      // one per accepted connection (AWS lifecycle events' sessionIdentifier)
+  std::string source_ip;       // the peer's address (aws:SourceIp)
+  bool persistent_connect = false;  // iot:ConnectAttributes PersistentConnect (clean start = 0)
+  bool last_will = false;           // iot:ConnectAttributes LastWill
+
+  // The PolicyAuthorizer's per-connection state: the bound policies and the generation they were
+  // bound at. Only touched on the connection's event loop.
+  mutable std::shared_ptr<const policy::BoundPolicySet> policies;
+  mutable std::uint64_t policies_generation = 0;
 };
 
 // The answer and why. `reason` points to text owned by the authorizer (static or policy-owned), so

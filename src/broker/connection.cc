@@ -144,10 +144,11 @@ asio::awaitable<void> Connection::run() {
   if (session_) {
     broker_.disconnected(self, session_, std::move(will_), publish_will_);
     session_.reset();
-    if (auto* h = broker_.hooks()) {
-      h->on_disconnected(principal_, close_reason_.value_or(mqtt::ReasonCode::kUnspecifiedError), client_disconnect_,
-                         !close_reason_.has_value());
-    }
+  }
+  // Every accepted connection reports its end once, taken-over ones included (their session moved on).
+  if (auto* h = broker_.hooks(); h && connected_) {
+    h->on_disconnected(principal_, close_reason_.value_or(mqtt::ReasonCode::kUnspecifiedError), client_disconnect_,
+                       !close_reason_.has_value());
   }
   // Let a final write (CONNACK refusal, DISCONNECT) drain, bounded; do_write closes the socket after it.
   if (!writing_ && out_.empty()) shutdown_socket();

@@ -108,6 +108,11 @@ core::Result<void> Connection::on_connect(const mqtt::Connect& c) {
   }
   requested_expiry_ = v5 ? c.props.session_expiry_interval.value_or(0) : expiry;
 
+  // What policies may ask about this connection (aws:SourceIp, iot:ConnectAttributes).
+  principal_.source_ip = peer_.front() == '[' ? peer_.substr(1, peer_.find(']') - 1) : peer_.substr(0, peer_.rfind(':'));
+  principal_.persistent_connect = v5 ? c.props.session_expiry_interval.value_or(0) > 0 : !c.clean_start;
+  principal_.last_will = will_.has_value();
+
   // Identity: the certificate must be registered and active, its CA too (docs/identity.md).
   if (auto* h = broker_.hooks()) {
     const std::string der = core::net::peer_certificate_der(stream_.native_handle());

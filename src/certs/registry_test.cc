@@ -263,7 +263,8 @@ TEST_F(RegistryTest, RefusesACertificateWhoseCaIsGone) {
         "INSERT INTO certificates (certificate_id, certificate_pem, ca_certificate_id, status, created_at_ms, "
         "modified_at_ms, customer_version, generation_id) VALUES (?, ?, ?, 'ACTIVE', 1, 1, 1, 'g')");
     ASSERT_TRUE(st);
-    st->bind_text(1, info.certificate_id).bind_text(2, pem).bind_text(3, std::string(64, 'a'));
+    const std::string missing_ca(64, 'a');  // bind_text does not copy: keep it alive until run()
+    st->bind_text(1, info.certificate_id).bind_text(2, pem).bind_text(3, missing_ca);
     ASSERT_TRUE(st->run());
   }
   reopen();

@@ -31,7 +31,7 @@ void add_server_command(CLI::App& app) {
   cmd->add_option("--region", f->region, "Region in ARNs and the SigV4 scope (default us-east-1)");
   cmd->add_option("--account-id", f->account_id, "12-digit account id in ARNs (default 000000000000)");
   cmd->add_option("--endpoint-host", f->endpoint_host, "Host name DescribeEndpoint gives devices");
-  cmd->add_option("--authz", f->authz, "deny (default) | allow-authenticated (tests and demos only)");
+  cmd->add_option("--authz", f->authz, "policy (default: AWS IoT policies) | deny | allow-authenticated (tests and demos only)");
   cmd->callback([f] {
     server::Config c;
     if (!f->config.empty()) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "control/errors.h"
+#include "control/idempotency.h"
 #include "control/tags.h"
 #include "control/testing/temp_db.h"
 #include "core/testing/fake_clock.h"
@@ -114,6 +116,61 @@ TEST(Tags, RulesAndRoundTrip) {
   std::vector<Tag> many;
   for (int i = 0; i < 50; ++i) many.emplace_back("k" + std::to_string(i), "v");
   EXPECT_EQ((*tags)->tag(arn, many).error().code, core::Errc::kResourceExhausted);  // 1 existing + 50 new
+}
+
+}  // namespace
+}  // namespace tenet::control
+
+
+namespace tenet::control {
+namespace {
+
+TEST(Idempotency, ReplaysTheFirstSuccessAndRefusesAReusedTokenForAnotherRequest) {
+  testing::TempDb db;
+  core::testing::FakeClock clock;
+  auto idem = Idempotency::open(db.path(), clock);
+  ASSERT_TRUE(idem);
+  Call call;
+  call.operation = "CreateCustomMetric";
+  call.labels = {{"metricName", "m"}};
+  call.body = R"({"metricType":"number"})";
+  int runs = 0;
+  auto handler = [&] {
+    ++runs;
+    return Reply::json({{"run", runs}});
+  };
+  auto first = (*idem)->run(call, "tok", handler);
+  auto again = (*idem)->run(call, "tok", handler);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(first.body, again.body);
+  Call other = call;
+  other.body = R"({"metricType":"string-list"})";
+  auto conflict = (*idem)->run(other, "tok", handler);
+  EXPECT_EQ(conflict.status, 409);
+  EXPECT_EQ(conflict.error_type, "ConflictException");
+  EXPECT_EQ(runs, 1);
+  (*idem)->run(call, "", handler);  // no token: always runs
+  EXPECT_EQ(runs, 2);
+  clock.advance(std::chrono::hours(25));  // tokens are kept 24 h
+  (*idem)->run(call, "tok", handler);
+  EXPECT_EQ(runs, 3);
+}
+
+TEST(Idempotency, FailuresAreNotRemembered) {
+  testing::TempDb db;
+  core::testing::FakeClock clock;
+  auto idem = Idempotency::open(db.path(), clock);
+  ASSERT_TRUE(idem);
+  Call call;
+  call.operation = "StartAuditMitigationActionsTask";
+  int runs = 0;
+  auto failing = [&] {
+    ++runs;
+    return errors::service_unavailable("try again");
+  };
+  EXPECT_EQ((*idem)->run(call, "t", failing).status, 503);
+  EXPECT_EQ((*idem)->run(call, "t", [&] { ++runs; return Reply::empty(); }).status, 200);
+  EXPECT_EQ(runs, 2);
 }
 
 }  // namespace

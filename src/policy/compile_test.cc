@@ -75,7 +75,12 @@ TEST(Compile, InvalidJsonIsMalformed) {
 TEST(Compile, SizeLimitCountsCharactersExcludingWhitespace) {
   std::string resources;
   for (int i = 0; i < 60; ++i) {
-    resources += (i ? "," : "") + std::string("\"") + std::string(kTopicArn) + "t" + std::to_string(i) + "\"";
+    if (i > 0) resources += ",";
+    resources += "\"";
+    resources += kTopicArn;
+    resources += "t";
+    resources += std::to_string(i);
+    resources += "\"";
   }
   const std::string doc = R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"iot:Publish","Resource":[)" +
                           resources + "]}}";

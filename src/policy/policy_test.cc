@@ -383,7 +383,11 @@ std::string device_policy() {
 
 TEST(Evaluate, DoesNotAllocateOnABoundSet) {
   std::vector<std::shared_ptr<const Policy>> ps;
-  for (int i = 0; i < 10; ++i) ps.push_back(must_compile(device_policy(), "p" + std::to_string(i)));
+  for (int i = 0; i < 10; ++i) {
+    std::string name = "p";
+    name += std::to_string(i);
+    ps.push_back(must_compile(device_policy(), name));
+  }
   ps.push_back(must_compile(doc(R"({"Effect":"Allow","Action":"iot:*","Resource":"*",
       "Condition":{"DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}})"), "timed"));
   const BoundPolicySet set = bind(ps, device(), kScope);

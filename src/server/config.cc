@@ -64,9 +64,10 @@ core::Result<void> validate_identity(const Config& c) {
 }
 
 core::Result<AuthzMode> parse_authz_mode(std::string_view s) {
+  if (s == "policy") return AuthzMode::kPolicy;
   if (s == "deny") return AuthzMode::kDeny;
   if (s == "allow-authenticated") return AuthzMode::kAllowAuthenticated;
-  return core::fail(Errc::kInvalidArgument, "authz mode must be \"deny\" or \"allow-authenticated\"");
+  return core::fail(Errc::kInvalidArgument, "authz mode must be \"policy\", \"deny\" or \"allow-authenticated\"");
 }
 
 core::Result<Config> parse_config(std::string_view text, Config c) {
@@ -121,7 +122,20 @@ core::Result<Config> parse_config(std::string_view text, Config c) {
     TENET_TRY(read_int(*k, "control", "clock_skew_seconds", c.clock_skew_seconds, 1, 900));
   }
   if (auto* a = root["authz"].as_table()) {
-    TENET_TRY(check_keys(*a, "authz", {"mode"}));
+    TENET_TRY(check_keys(*a, "authz", {"mode", "decision_log", "decision_log_allow_sample_rate", "decision_log_max_bytes"}));
+    if (auto* n = a->get("decision_log")) {
+      auto v = n->value<bool>();
+      if (!v) return core::fail(Errc::kInvalidArgument, "authz.decision_log must be true or false");
+      c.decision_log = *v;
+    }
+    if (auto* n = a->get("decision_log_allow_sample_rate")) {
+      auto v = n->value<double>();
+      if (!v || *v < 0.0 || *v > 1.0) {
+        return core::fail(Errc::kInvalidArgument, "authz.decision_log_allow_sample_rate must be a number in [0, 1]");
+      }
+      c.decision_log_allow_sample_rate = *v;
+    }
+    TENET_TRY(read_int(*a, "authz", "decision_log_max_bytes", c.decision_log_max_bytes, 4096, 1ll << 40));
     std::string mode;
     TENET_TRY(read_str(*a, "authz", "mode", mode));
     if (!mode.empty()) {

@@ -8,19 +8,23 @@
 #include <vector>
 
 #include "broker/options.h"
-#include "control/http_server.h"
+#include "control/http_options.h"
 #include "core/result.h"
 
 namespace tenet::server {
 
-enum class AuthzMode { kDeny, kAllowAuthenticated };
+enum class AuthzMode { kPolicy, kDeny, kAllowAuthenticated };
 
 struct Config {
   std::string data_dir;
   std::string log_level = "info";
   std::string log_format = "text";  // text | json
   std::vector<std::string> server_names;  // extra DNS names / IPs in the server certificate
-  AuthzMode authz_mode = AuthzMode::kDeny;
+  AuthzMode authz_mode = AuthzMode::kPolicy;
+  // [authz] decision log (docs/policy.md#decision-log): DIR/decisions.log.
+  bool decision_log = true;
+  double decision_log_allow_sample_rate = 0.0;
+  long long decision_log_max_bytes = 64ll << 20;
   broker::Options mqtt;
   // [control]: the HTTPS control plane (docs/api.md).
   control::HttpOptions control;

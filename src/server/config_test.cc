@@ -10,7 +10,7 @@ TEST(Config, DefaultsAreSaneWithoutAFile) {
   ASSERT_TRUE(c) << c.error();
   EXPECT_EQ(c->mqtt.port, 8883);
   EXPECT_EQ(c->mqtt.bind_address, "127.0.0.1");
-  EXPECT_EQ(c->authz_mode, AuthzMode::kDeny);
+  EXPECT_EQ(c->authz_mode, AuthzMode::kPolicy);  // AWS IoT policies, default deny
 }
 
 TEST(Config, ReadsEverySection) {

@@ -29,6 +29,7 @@ struct DataDir {
   std::string credentials_path() const { return path + "/admin-credentials"; }
   std::string aws_config_path() const { return path + "/aws-config"; }
   std::string audit_log_path() const { return path + "/audit.log"; }
+  std::string decision_log_path() const { return path + "/decisions.log"; }
 };
 
 // Opens DIR, creating whatever is missing. `server_names` are added to the server certificate's

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include "authz/authorizer.h"
+#include "authz/policy_authorizer.h"
 #include "broker/broker.h"
 #include "control/access_keys.h"
 #include "control/audit_log.h"
@@ -50,12 +51,82 @@ std::string host_port(const boost::asio::ip::tcp::endpoint& ep) {
   return out;
 }
 
+// The policies of a connection (authz.mode = "policy"): its certificate's, plus those of its thing's
+// static groups and their ancestors, bound with what is known about the connection.
+class RegistryPolicySource final : public authz::PolicySource {
+ public:
+  policies::PolicyStore* store = nullptr;
+#ifdef TENET_HAVE_registry
+  registry::Registry* things = nullptr;
+#endif
+#ifdef TENET_HAVE_certs
+  certs::Registry* certs = nullptr;
+#endif
+  control::Partition partition;
+
+  std::shared_ptr<const policy::BoundPolicySet> bind(const authz::Principal& who) const override {
+    if (store == nullptr) return std::make_shared<const policy::BoundPolicySet>();
+    std::vector<std::string> targets{partition.arn("cert", who.certificate_id)};
+    policy::Context c;
+    c.client_id = who.client_id;
+    c.source_ip = who.source_ip;
+    c.persistent_connect = who.persistent_connect;
+    c.last_will = who.last_will;
+#ifdef TENET_HAVE_registry
+    if (!who.thing_name.empty()) {
+      if (auto t = things->find_thing(who.thing_name)) {
+        c.thing = policy::ThingInfo{t->name, t->type_name, t->attributes, true};
+        for (const auto& g : things->static_groups_with_ancestors(t->name)) {
+          targets.push_back(partition.arn("thinggroup", g));
+        }
+      }
+    }
+#endif
+#ifdef TENET_HAVE_certs
+    if (auto cert = certs->find(who.certificate_id)) {
+      policy::CertificateInfo ci;
+      for (const auto& e : cert->info.subject) ci.subject.emplace_back(aws_attribute(e.type), e.value);
+      for (const auto& e : cert->info.issuer) ci.issuer.emplace_back(aws_attribute(e.type), e.value);
+      ci.serial_number = cert->info.serial_hex;
+      ci.subject_alternative_names.dns_name = cert->info.san.dns;
+      ci.subject_alternative_names.rfc822_name = cert->info.san.email;
+      ci.subject_alternative_names.uniform_resource_identifier = cert->info.san.uri;
+      ci.subject_alternative_names.ip_address = cert->info.san.ip;
+      ci.subject_alternative_names.directory_name = cert->info.san.directory_name;
+      c.certificate = std::move(ci);
+    }
+#endif
+    return std::make_shared<const policy::BoundPolicySet>(
+        policy::bind(store->policies_for_targets(targets), std::move(c), store->scope()));
+  }
+
+ private:
+  // OpenSSL short names -> the attribute names AWS policy variables use.
+  static std::string aws_attribute(const std::string& t) {
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"CN", "CommonName"}, {"O", "Organization"}, {"OU", "OrganizationalUnit"}, {"C", "Country"},
+        {"ST", "State"}, {"L", "Locality"}, {"serialNumber", "SerialNumber"}, {"title", "Title"},
+        {"SN", "Surname"}, {"GN", "GivenName"}, {"initials", "Initials"}, {"pseudonym", "Pseudonym"},
+        {"generationQualifier", "GenerationQualifier"}, {"dnQualifier", "DistinguishedNameQualifier"}};
+    for (const auto& [k, v] : kNames) {
+      if (t == k) return v;
+    }
+    return t;
+  }
+};
+
 // The host DescribeEndpoint hands to devices.
 std::string endpoint_host(const Config& c) {
   if (!c.endpoint_host.empty()) return c.endpoint_host;
   const auto& b = c.mqtt.bind_address;
   if (b.empty() || b == "0.0.0.0" || b == "::") return "localhost";
   return b;
+}
+
+// "127.0.0.1:5000" / "[::1]:5000" -> the address part.
+std::string ip_of(std::string_view peer) {
+  if (!peer.empty() && peer.front() == '[') return std::string(peer.substr(1, peer.find(']') - 1));
+  return std::string(peer.substr(0, peer.rfind(':')));
 }
 
 core::Result<void> fail_stop(broker::Broker& broker, core::Error e) {
@@ -76,8 +147,26 @@ core::Result<void> run(const Config& config) {
   auto store = store::open_sqlite(so);
   if (!store) return core::fail(std::move(store).error().with_context("opening " + so.path));
 
+  core::SystemClock clock;
+  std::unique_ptr<authz::DecisionLog> decision_log;
+  if (config.decision_log) {
+    authz::DecisionLogOptions dlo;
+    dlo.path = dir->decision_log_path();
+    dlo.max_bytes = static_cast<std::uint64_t>(config.decision_log_max_bytes);
+    dlo.allow_sample_rate = config.decision_log_allow_sample_rate;
+    auto dl = authz::DecisionLog::open(dlo, clock);
+    if (!dl) return core::propagate(std::move(dl));
+    decision_log = std::move(*dl);
+  }
   std::unique_ptr<authz::Authorizer> authorizer;
-  if (config.authz_mode == AuthzMode::kAllowAuthenticated) {
+  RegistryPolicySource policy_source;
+  authz::PolicyAuthorizer* policy_authorizer = nullptr;
+  if (config.authz_mode == AuthzMode::kPolicy) {
+    auto pa = std::make_unique<authz::PolicyAuthorizer>(policy_source);
+    pa->set_decision_log(decision_log.get());
+    policy_authorizer = pa.get();
+    authorizer = std::move(pa);
+  } else if (config.authz_mode == AuthzMode::kAllowAuthenticated) {
     core::log::warn("authz.mode = allow-authenticated: every device with a valid certificate may do anything. "
                     "For tests and demos only.");
     authorizer = std::make_unique<authz::AllowAuthenticated>();
@@ -100,7 +189,6 @@ core::Result<void> run(const Config& config) {
   auto ctx = core::net::make_server_context(tls);
   if (!ctx) return core::propagate(std::move(ctx));
 
-  core::SystemClock clock;
   broker::Broker broker(config.mqtt, *ctx, *authorizer, **store, clock);
   ServerHooks hooks;
   broker.set_hooks(&hooks);
@@ -205,7 +293,80 @@ core::Result<void> run(const Config& config) {
   });
 #endif
 #endif
+  policy_source.store = policy_store->get();
+  policy_source.partition = partition;
+#ifdef TENET_HAVE_registry
+  policy_source.things = thing_registry->get();
+#endif
+#ifdef TENET_HAVE_certs
+  policy_source.certs = certs_registry->get();
+#endif
   // ---- end policies ----
+#ifdef TENET_HAVE_registry
+  // The connection's thing (policy variables, DetachThingPrincipal enforcement), connectivity in
+  // the fleet index and the AWS lifecycle events on $aws/events/presence/...
+  hooks.admit_fn = [inner = hooks.admit_fn, things = thing_registry->get(), partition](
+                       authz::Principal& who, std::string_view der, std::string_view peer) {
+    broker::Admission a = inner ? inner(who, der, peer) : broker::Admission{};
+    if (!a.admitted) return a;
+    who.session_id = control::new_request_id();
+    if (auto t = things->thing_for_connection(partition.arn("cert", who.certificate_id), who.client_id)) {
+      who.thing_name = t->name;
+    }
+    return a;
+  };
+  hooks.connected_fn = [things = thing_registry->get(), &broker, &clock](const authz::Principal& who,
+                                                                         std::string_view peer, bool) {
+    auto ev = things->connected(who.client_id, who.certificate_id, ip_of(peer), clock.unix_ms(), who.session_id);
+    broker.publish_event(std::move(ev.topic), std::move(ev.payload));
+  };
+  hooks.disconnected_fn = [things = thing_registry->get(), &broker, &clock](
+                              const authz::Principal& who, std::string_view reason, bool client_initiated) {
+    auto ev = things->disconnected(who.client_id, who.certificate_id, reason, client_initiated, clock.unix_ms(),
+                                   who.session_id);
+    broker.publish_event(std::move(ev.topic), std::move(ev.payload));
+  };
+  (*thing_registry)->on_change([&broker, partition](const registry::Change& ch) {
+    if (ch.kind == registry::Change::kPrincipalDetached) {
+      // The certificate no longer speaks for that thing: its sessions acting as the thing end.
+      const std::string cert = std::string(control::parse_arn(ch.principal_arn)
+                                               ? control::parse_arn(ch.principal_arn)->type_and_name().second
+                                               : std::string_view{});
+      broker.close_where([cert, thing = ch.thing_name](
+                             const authz::Principal& p) { return p.certificate_id == cert && p.thing_name == thing; },
+                         mqtt::ReasonCode::kAdministrativeAction, "thing detached from its certificate");
+    } else if (ch.kind == registry::Change::kThingDeleted) {
+      broker.close_where([thing = ch.thing_name](const authz::Principal& p) { return p.thing_name == thing; },
+                         mqtt::ReasonCode::kAdministrativeAction, "thing deleted");
+    }
+  });
+#endif
+  // Policies are live (docs/policy.md#live-sessions-and-the-broker): any change to a policy, an
+  // attachment, a group membership or a certificate makes every session re-bind its policies at
+  // its next request, and sessions whose iot:Connect is no longer allowed are closed at once.
+  if (policy_authorizer != nullptr) {
+    auto reevaluate = [&broker, policy_authorizer] {
+      policy_authorizer->invalidate();
+      broker.close_where(
+          [policy_authorizer](const authz::Principal& p) {
+            return !policy_authorizer->authorize(p, authz::Action::kConnect, p.client_id).allowed();
+          },
+          mqtt::ReasonCode::kNotAuthorized, "iot:Connect is no longer allowed by policy");
+    };
+    (*policy_store)->on_change([reevaluate](const policies::Change&) { reevaluate(); });
+#ifdef TENET_HAVE_registry
+    (*thing_registry)->on_change([reevaluate](const registry::Change& ch) {
+      if (ch.kind != registry::Change::kThingDeleted) reevaluate();
+    });
+#endif
+#ifdef TENET_HAVE_certs
+    (*certs_registry)->on_change([policy_authorizer](const certs::Change& ch) {
+      if (ch.kind == certs::Change::kCertificateAdded || ch.kind == certs::Change::kCertificateDeleted) {
+        policy_authorizer->invalidate();
+      }
+    });
+#endif
+  }
 #ifdef TENET_HAVE_certs
   // Certificates tenet has never heard of (not registered, not from an auto-registering CA) are
   // refused in the TLS handshake; known ones are decided at CONNECT with a logged reason.
@@ -252,6 +413,14 @@ core::Result<void> run(const Config& config) {
   // identity check.
   hooks.admit_fn = [](authz::Principal&, std::string_view, std::string_view) { return broker::Admission{}; };
 #endif
+  if (decision_log) {  // identity refusals go to the decision log too, with the operator-facing reason
+    hooks.admit_fn = [inner = hooks.admit_fn, log = decision_log.get()](authz::Principal& who, std::string_view der,
+                                                                        std::string_view peer) {
+      broker::Admission a = inner(who, der, peer);
+      if (!a.admitted) log->record_refusal(who, authz::Action::kConnect, who.client_id, a.log_reason);
+      return a;
+    };
+  }
   add_connection_operations(router, broker);
   control::add_introspection_operations(router);
 

@@ -12,6 +12,10 @@ from support import aws as A
 from support.server import tenet_bin
 from support.timing import wait_until
 
+# Each /usr/bin/aws call starts a Python interpreter (~1 s, more on a loaded machine): these tests
+# get a longer bound than the suite default.
+pytestmark = pytest.mark.timeout(240)
+
 
 def _audit_lines(srv) -> list[dict]:
     path = srv.data_dir / "audit.log"

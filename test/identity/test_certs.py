@@ -22,6 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from support import packets as P  # noqa: E402
 
+# Each /usr/bin/aws call starts a Python interpreter (~1 s, more on a loaded machine): these tests
+# get a longer bound than the suite default.
+pytestmark = pytest.mark.timeout(240)
+
 AWS = "/usr/bin/aws"
 
 

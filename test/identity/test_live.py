@@ -183,3 +183,90 @@ def test_revocation_latency(tenet, uid, record_property):
     record_property("revocation_p50_ms", round(p50, 3))
     record_property("revocation_p99_ms", round(p99, 3))
     print(f"\nrevocation latency over {n}: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {latencies[-1]:.2f} ms")
+
+
+# ---- lifecycle events and thing attachment ------------------------------------------------------
+
+def _presence(pub) -> dict:
+    return json.loads(pub.payload)
+
+
+def test_presence_events_follow_connect_and_disconnect(tenet, uid):
+    watcher = tenet.connect(f"{uid}-watch")
+    watcher.subscribe(1, [(f"$aws/events/presence/+/{uid}-dev", 1)])
+    dev = tenet.connect(f"{uid}-dev")
+    up = watcher.receive()
+    assert up.topic == f"$aws/events/presence/connected/{uid}-dev"
+    ev = _presence(up)
+    assert ev["clientId"] == f"{uid}-dev" and ev["eventType"] == "connected"
+    assert ev["ipAddress"] == "127.0.0.1" and ev["sessionIdentifier"] and ev["principalIdentifier"]
+    dev.disconnect()
+    down = watcher.receive()
+    assert down.topic == f"$aws/events/presence/disconnected/{uid}-dev"
+    ev2 = _presence(down)
+    assert ev2["eventType"] == "disconnected" and ev2["clientInitiatedDisconnect"] is True
+    assert ev2["disconnectReason"] == "CLIENT_INITIATED_DISCONNECT"
+    assert ev2["sessionIdentifier"] == ev["sessionIdentifier"]
+
+
+def test_keepalive_and_takeover_reasons(tenet, uid):
+    watcher = tenet.connect(f"{uid}-watch")
+    watcher.subscribe(1, [(f"$aws/events/presence/disconnected/{uid}-t", 1)])
+    first = tenet.connect(f"{uid}-t", v5=True)
+    tenet.connect(f"{uid}-t", v5=True)  # takeover
+    first.expect_disconnect(0x8E)
+    ev = _presence(watcher.receive())
+    assert ev["disconnectReason"] == "DUPLICATE_CLIENTID" and ev["clientInitiatedDisconnect"] is False
+
+
+def test_detaching_the_thing_closes_sessions_acting_as_it(tenet, uid):
+    name = f"{uid}-thing"
+    cid = _cert_id(tenet, name)
+    arn = f"arn:aws:iot:us-east-1:000000000000:cert/{cid}"
+    st, _, body = signed(tenet, "POST", f"/things/{name}", b"{}", service="iot")
+    assert st == 200, body
+    st, _, body = _signed_with_header(tenet, "PUT", f"/things/{name}/principals", {"x-amzn-principal": arn})
+    assert st == 200, body
+    c, ack = _connect_as(tenet, name, name)
+    assert ack.code == 0
+    st, _, body = _signed_with_header(tenet, "DELETE", f"/things/{name}/principals", {"x-amzn-principal": arn})
+    assert st == 200, body
+    assert c.expect_disconnect(0x98) == 0x98
+
+
+def _signed_with_header(srv, method, path, headers):
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    ak, sk, region = _creds(srv)
+    url = srv.control_url + path
+    req = AWSRequest(method=method, url=url, data=b"", headers=headers)
+    SigV4Auth(Credentials(ak, sk), "iot", region).add_auth(req)
+    u = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPSConnection(u.hostname, u.port, context=ssl.create_default_context(cafile=srv.ca_path),
+                                       timeout=10)
+    try:
+        conn.request(method, u.path, headers=dict(req.headers))
+        r = conn.getresponse()
+        data = r.read()
+        return r.status, dict(r.getheaders()), (json.loads(data) if data else {})
+    finally:
+        conn.close()
+
+
+def test_connectivity_is_searchable(tenet, uid):
+    name = f"{uid}-conn"
+    st, _, _ = signed(tenet, "POST", f"/things/{name}", b"{}", service="iot")
+    assert st == 200
+    dev = tenet.connect(name)
+    q = json.dumps({"queryString": f"thingName:{name} AND connectivity.connected:true"}).encode()
+    st, _, body = signed(tenet, "POST", "/indices/search", q, service="iot")
+    assert st == 200 and [t["thingName"] for t in body["things"]] == [name], body
+    dev.disconnect()
+    deadline = time.monotonic() + 5
+    while True:  # the disconnect is processed asynchronously: poll, bounded
+        st, _, body = signed(tenet, "POST", "/indices/search", q, service="iot")
+        if body.get("things") == [] or time.monotonic() > deadline:
+            break
+    assert body["things"] == []

@@ -14,6 +14,10 @@ import subprocess
 import pytest
 from botocore.exceptions import ClientError
 
+# Each /usr/bin/aws call starts a Python interpreter (~1 s, more on a loaded machine): these tests
+# get a longer bound than the suite default.
+pytestmark = pytest.mark.timeout(240)
+
 AWS = "/usr/bin/aws"
 
 

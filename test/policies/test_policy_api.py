@@ -10,6 +10,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# Each /usr/bin/aws call starts a Python interpreter (~1 s, more on a loaded machine): these tests
+# get a longer bound than the suite default.
+pytestmark = pytest.mark.timeout(240)
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 AWS = "/usr/bin/aws"
@@ -87,7 +93,6 @@ def test_list_policies_pages_with_markers(tenet_factory):
     assert names(page["policies"]) == ["a", "b"] and page["nextMarker"]
     page2 = aws(srv, "list-policies", "--no-paginate", "--page-size", "2", "--marker", page["nextMarker"])
     assert names(page2["policies"]) == ["c", "d"]
-    # awscli follows nextMarker by itself.
     # (awscli's own --page-size is shadowed by the model's pageSize: one call, not auto-pagination.)
     desc = aws(srv, "list-policies", "--no-paginate", "--no-ascending-order")["policies"]
     assert names(desc) == ["e", "d", "c", "b", "a"]
