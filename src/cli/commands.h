@@ -15,6 +15,7 @@ void add_bench_command(CLI::App& app);
 void add_admin_commands(CLI::App& app);  // admin, endpoint, api
 void add_registry_commands(CLI::App& app, CLI::App* ca);  // thing, group, cert, ca list, device
 void add_log_command(CLI::App& app);                        // log verify
+void add_policy_commands(CLI::App& app);                    // policy explain
 
 // Exit codes (docs/cli.md): 0 ok, 1 runtime or server failure, 2 usage or bad request,
 // 3 authentication/authorization refused, 4 not found, 5 conflict or wrong state.

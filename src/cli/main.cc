@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   tenet::cli::add_admin_commands(app);
   tenet::cli::add_registry_commands(app, ca);
   tenet::cli::add_log_command(app);
+  tenet::cli::add_policy_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

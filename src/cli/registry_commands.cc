@@ -402,3 +402,41 @@ void add_registry_commands(CLI::App& app, CLI::App* ca) {
 }
 
 }  // namespace tenet::cli
+
+namespace tenet::cli {
+
+void add_policy_commands(CLI::App& app) {
+  namespace json = boost::json;
+  auto* pol = app.add_subcommand("policy", "AWS IoT policies");
+  pol->require_subcommand(1);
+  auto c = std::make_shared<Conn>();
+  struct Flags {
+    std::string principal, client_id, action, resource, draft;
+  };
+  auto f = std::make_shared<Flags>();
+  auto* cmd = pol->add_subcommand("explain", "Why a request is allowed or denied, statement by statement");
+  add_conn_flags(cmd, c);
+  cmd->add_option("--principal", f->principal, "Certificate id or ARN")->required();
+  cmd->add_option("--client-id", f->client_id, "MQTT client id (default: none)");
+  cmd->add_option("--action", f->action, "e.g. iot:Publish")->required();
+  cmd->add_option("--resource", f->resource, "topic/x, topicfilter/x/#, client/id, or a full ARN")->required();
+  cmd->add_option("--draft", f->draft, "A draft policy document (file) evaluated with the attached ones")
+      ->check(CLI::ExistingFile);
+  cmd->callback([c, f] {
+    json::object body{{"principal", f->principal}, {"action", f->action}, {"resource", f->resource}};
+    if (!f->draft.empty()) {
+      auto text = pki::read_file(f->draft);
+      if (!text) return set_exit_code(text.error());
+      body["policyDocument"] = *text;
+    }
+    std::string target = "/tenet/explain-authorization";
+    if (!f->client_id.empty()) target += "?clientId=" + control::encode_label(f->client_id);
+    auto r = call(*c, "POST", target, json::serialize(body));
+    if (!r) return;
+    if (c->json) return print_json(*r);
+    std::cout << r->at("explanation").as_string().c_str();
+    if (r->at("decision") != "ALLOWED") set_exit_code(kExitAuth);
+  });
+}
+
+}  // namespace tenet::cli

@@ -389,6 +389,79 @@ struct Operations {
     return Reply::json({{"effectivePolicies", std::move(out)}});
   }
 
+  // The bound policy set TestAuthorization and ExplainAuthorization evaluate: the principal's
+  // effective policies (certificate + its thing's static groups and ancestors), minus `to_skip`,
+  // plus `to_add`, plus an optional draft document; with the context the broker would build.
+  std::optional<Reply> bind_for(const std::string& principal, const std::string& client_id,
+                                const std::vector<std::string>& to_add, const std::vector<std::string>& to_skip,
+                                const std::string& draft, std::vector<std::string>* names, policy::BoundPolicySet* out) {
+    policy::Context ctx;
+    if (s.context_builder_) {
+      ctx = s.context_builder_(principal, client_id);
+    } else {
+      ctx.client_id = client_id;
+    }
+    if (auto bad = effective_names(principal, ctx.thing ? std::string_view(ctx.thing->name) : "", names)) return bad;
+    std::erase_if(*names, [&](const std::string& n) { return std::find(to_skip.begin(), to_skip.end(), n) != to_skip.end(); });
+    for (const auto& n : to_add) {
+      if (!s.find(n)) return errors::not_found("policy " + n + " (policyNamesToAdd) does not exist");
+      if (std::find(names->begin(), names->end(), n) == names->end()) names->push_back(n);
+    }
+    std::vector<std::shared_ptr<const policy::Policy>> compiled;
+    for (const auto& n : *names) {
+      if (auto p = s.find(n); p && p->default_version().compiled) compiled.push_back(p->default_version().compiled);
+    }
+    if (!draft.empty()) {
+      policy::CompileOptions o;
+      o.scope = s.scope();
+      o.policy_name = "(draft)";
+      o.version_id = "draft";
+      auto d = policy::compile(draft, o);
+      if (!d) return errors::malformed_policy("malformed policy document: " + d.error().detail);
+      compiled.push_back(*d);
+    }
+    *out = policy::bind(std::move(compiled), std::move(ctx), s.scope());
+    return std::nullopt;
+  }
+
+  // tenet extension: why a request would be allowed or denied, statement by statement (variables
+  // substituted, conditions evaluated). Body: principal (certificate ARN), action ("iot:Publish"),
+  // resource (full ARN, or "topic/x", "client/id", ...), optional policyDocument (a draft evaluated
+  // together with the attached policies); query: clientId.
+  Reply explain_authorization(Call& call) {
+    auto body = call.json();
+    if (!body) return bad_json(body.error());
+    std::string err;
+    auto principal = string_member(*body, "principal", &err);
+    auto action_name = string_member(*body, "action", &err);
+    auto resource = string_member(*body, "resource", &err);
+    auto draft = string_member(*body, "policyDocument", &err);
+    if (!err.empty()) return errors::invalid_request(err);
+    if (!action_name || !resource) return errors::invalid_request("action and resource are required");
+    auto action = policy::find_action(*action_name);
+    if (!action) return errors::invalid_request("unknown action " + *action_name);
+    std::string arn = *resource;
+    if (arn.rfind("arn:", 0) != 0) arn = "arn:" + s.scope().partition + ":iot:" + s.scope().region + ":" + s.scope().account_id + ":" + arn;
+    if (principal && principal->rfind("arn:", 0) != 0) principal = s.partition().arn("cert", *principal);  // a bare id
+    const std::string client_id(call.query_param("clientId").value_or(""));
+    call.resource = principal.value_or(client_id);
+    std::vector<std::string> names;
+    policy::BoundPolicySet bound;
+    if (auto bad = bind_for(principal.value_or(""), client_id, {}, {}, draft.value_or(""), &names, &bound)) return *bad;
+    const auto ex = bound.explain(policy::Request{*action, policy::ResourceType::kArn, arn}, s.clock_.wall());
+    boost::system::error_code ec;
+    auto trace = json::parse(ex.to_json(), ec);
+    json::array evaluated;
+    for (const auto& n : names) evaluated.emplace_back(n);
+    return Reply::json({{"decision", ex.decision.effect == policy::Effect::kAllow          ? "ALLOWED"
+                                     : ex.decision.effect == policy::Effect::kExplicitDeny ? "EXPLICIT_DENY"
+                                                                                           : "IMPLICIT_DENY"},
+                        {"resource", arn},
+                        {"policies", std::move(evaluated)},
+                        {"explanation", ex.to_text()},
+                        {"trace", ec ? json::value(nullptr) : std::move(trace)}});
+  }
+
   Reply test_authorization(Call& call) {
     auto body = call.json();
     if (!body) return bad_json(body.error());
@@ -424,28 +497,9 @@ struct Operations {
     }
     const std::string client_id(call.query_param("clientId").value_or(""));
     call.resource = principal.value_or(client_id);
-
-    policy::Context ctx;
-    if (s.context_builder_) {
-      ctx = s.context_builder_(principal.value_or(""), client_id);
-    } else {
-      ctx.client_id = client_id;
-    }
     std::vector<std::string> names;
-    if (auto bad = effective_names(principal.value_or(""), ctx.thing ? std::string_view(ctx.thing->name) : "", &names)) {
-      return *bad;
-    }
-    std::erase_if(names, [&](const std::string& n) { return std::find(to_skip.begin(), to_skip.end(), n) != to_skip.end(); });
-    for (const auto& n : to_add) {
-      if (!s.find(n)) return errors::not_found("policy " + n + " (policyNamesToAdd) does not exist");
-      if (std::find(names.begin(), names.end(), n) == names.end()) names.push_back(n);
-    }
-    std::vector<std::shared_ptr<const policy::Policy>> compiled;
-    for (const auto& n : names) {
-      if (auto p = s.find(n); p && p->default_version().compiled) compiled.push_back(p->default_version().compiled);
-    }
-    const policy::Scope scope = s.scope();
-    const auto bound = policy::bind(compiled, ctx, scope);
+    policy::BoundPolicySet bound;
+    if (auto bad = bind_for(principal.value_or(""), client_id, to_add, to_skip, {}, &names, &bound)) return *bad;
     const auto now = s.clock_.wall();
 
     json::array results;
@@ -579,6 +633,7 @@ void PolicyStore::add_operations(control::Router& router, control::Tags& tags) {
   add("ListTargetsForPolicy", "POST", "/policy-targets/{policyName}", &Operations::list_targets_for_policy);
   add("GetEffectivePolicies", "POST", "/effective-policies", &Operations::get_effective_policies);
   add("TestAuthorization", "POST", "/test-authorization", &Operations::test_authorization);
+  add("ExplainAuthorization", "POST", "/tenet/explain-authorization", &Operations::explain_authorization);
   add("AttachPrincipalPolicy", "PUT", "/principal-policies/{policyName}", &Operations::attach_principal_policy);
   add("DetachPrincipalPolicy", "DELETE", "/principal-policies/{policyName}", &Operations::detach_principal_policy);
   add("ListPrincipalPolicies", "GET", "/principal-policies", &Operations::list_principal_policies);

@@ -137,6 +137,11 @@ core::Result<void> fail_stop(broker::Broker& broker, core::Error e) {
 }  // namespace
 
 core::Result<void> run(const Config& config) {
+  // Catch SIGINT/SIGTERM from the very start: a signal that arrives while the server is still
+  // starting (or right after endpoints.json appears) is queued and handled as a clean shutdown,
+  // never the default action that kills the process.
+  boost::asio::io_context signals_ctx(1);
+  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
   if (config.data_dir.empty()) return core::fail(core::Errc::kInvalidArgument, "--data-dir is required");
   if (auto r = validate_identity(config); !r) return r;
   auto dir = open_data_dir(config.data_dir, config.server_names, config.region);
@@ -452,8 +457,6 @@ core::Result<void> run(const Config& config) {
   core::log::info("tenet listening: mqtt {} (mTLS), control https://{} (SigV4, region {}), data dir {}",
                   host_port(broker.endpoint()), host_port(api.endpoint()), config.region, dir->path);
 
-  boost::asio::io_context signals_ctx(1);
-  boost::asio::signal_set signals(signals_ctx, SIGINT, SIGTERM);
   int received = 0;
   signals.async_wait([&](boost::system::error_code, int sig) { received = sig; });
   signals_ctx.run();

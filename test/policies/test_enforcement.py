@@ -199,3 +199,28 @@ def test_identity_refusals_are_in_the_decision_log(srv, uid):
     lines = [json.loads(l) for l in (srv.data_dir / "decisions.log").read_text().splitlines()]
     mine = [l for l in lines if l["client_id"] == name]
     assert mine and mine[-1]["decision"] == "IDENTITY_REFUSED" and "INACTIVE" in mine[-1]["reason"]
+
+
+def test_policy_explain_shows_the_deciding_statement_and_evaluates_drafts(srv, uid, tmp_path):
+    import subprocess
+    from support.server import tenet_bin
+
+    create_policy(srv, f"ex-{uid}")
+    name = f"{uid}-ex"
+    arn = onboard(srv, name, policy=f"ex-{uid}")
+
+    def explain(resource, *extra):
+        return subprocess.run([tenet_bin(), "policy", "explain", "--data-dir", str(srv.data_dir), "--principal", arn,
+                               "--client-id", name, "--action", "iot:Publish", "--resource", resource, *extra],
+                              capture_output=True, text=True, timeout=30)
+
+    ok = explain(f"topic/dev/{name}/temp")
+    assert ok.returncode == 0, ok.stderr
+    assert f"ex-{uid}" in ok.stdout and "ALLOW" in ok.stdout.upper()
+    denied = explain("topic/elsewhere")
+    assert denied.returncode == 3, (denied.returncode, denied.stderr)
+    draft = tmp_path / "draft.json"
+    draft.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "iot:Publish", "Resource": f"{ACCOUNT}:topic/dev/*/temp"}]}))
+    with_draft = explain(f"topic/dev/{name}/temp", "--draft", str(draft))
+    assert with_draft.returncode == 3 and "(draft)" in with_draft.stdout, with_draft.stdout
