@@ -360,8 +360,15 @@ core::Result<void> run(const Config& config) {
     };
     (*policy_store)->on_change([reevaluate](const policies::Change&) { reevaluate(); });
 #ifdef TENET_HAVE_registry
-    (*thing_registry)->on_change([reevaluate](const registry::Change& ch) {
-      if (ch.kind != registry::Change::kThingDeleted) reevaluate();
+    (*thing_registry)->on_change([reevaluate, things = thing_registry->get()](const registry::Change& ch) {
+      if (ch.kind == registry::Change::kThingDeleted) return;  // its sessions are closed above
+      // Dynamic groups carry no policies, and their membership can follow connectivity: re-binding
+      // every session at each connect or disconnect of a member would put O(sessions) on that path.
+      if (ch.kind == registry::Change::kGroupMembership) {
+        auto g = things->find_group(ch.group_name);
+        if (g && g->dynamic) return;
+      }
+      reevaluate();
     });
 #endif
 #ifdef TENET_HAVE_certs
